@@ -1,0 +1,1 @@
+"""Story AST, checks, prompt templates and payloads: text in, request body out."""

@@ -1,0 +1,1 @@
+"""The Lark grammar of story files and the parser built from it."""

@@ -1,0 +1,1 @@
+"""Rendering: backends that turn payloads into videos."""
