@@ -1,0 +1,132 @@
+"""Builds the Story AST from what a front end (DSL or YAML) read, checking names and values.
+
+Both front ends call the same methods, so both spellings give the very same nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shotscript.compiler.ast import CastMember, Setting, Shot, Span, Story, Text, Timing
+from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.mentions import Piece, build_text
+from shotscript.compiler.settings import SETTINGS, convert
+from shotscript.compiler.suggest import did_you_mean
+
+_NAME = re.compile(r"[^\W\d]\w*")
+KINDS = ("video", "image")
+
+
+@dataclass
+class _PendingShot:
+    timing: Timing | None
+    pieces: list[Piece]
+    span: Span
+
+
+@dataclass
+class StoryBuilder:
+    """Collects settings, cast and texts; `finish()` resolves mentions and returns the Story."""
+
+    sink: Sink
+    path: Path | None = None
+    sections: tuple[str, ...] = ("cast", "intro", "prompt", "shot")
+    settings: dict[str, Setting] = field(default_factory=dict)
+    cast: list[CastMember] = field(default_factory=list)
+    intro: tuple[list[Piece], Span] | None = None
+    prompt: tuple[list[Piece], Span] | None = None
+    shots: list[_PendingShot] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+
+    def once(self, name: str, span: Span) -> bool:
+        """Whether a section or setting is seen for the first time (reporting repeats)."""
+        if name in self._seen:
+            self.sink.add("E103", span, name=name, help="keep one and remove the others")
+            return False
+        self._seen.add(name)
+        return True
+
+    def setting(
+        self, name: str, raw: object, name_span: Span, value_span: Span, shown: str | None = None
+    ) -> None:
+        """A `name value` line (DSL) or a top-level key (YAML)."""
+        spec = SETTINGS.get(name)
+        if spec is None:
+            self.sink.add("E104", name_span, name=name,
+                          help=did_you_mean(name, [*SETTINGS, *self.sections]))
+            return
+        if not self.once(name, name_span):
+            return
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            self.sink.add("E106", name_span, what=f"`{name}`", expected="a value")
+            value = None
+        else:
+            value = convert(spec, raw, value_span, self.sink, shown)
+        self.settings[name] = Setting(name=name, value=value, span=name_span, value_span=value_span)
+
+    def member(
+        self,
+        name: str,
+        kind: str | None,
+        source: str | None,
+        name_span: Span,
+        kind_span: Span,
+        source_span: Span,
+    ) -> None:
+        """One cast member: `name kind source`."""
+        if not _NAME.fullmatch(name):
+            self.sink.add("E312", name_span, name=name)
+            return
+        if any(m.name == name for m in self.cast):
+            self.sink.add("E305", name_span, name=name, help="give each cast member its own name")
+            return
+        if kind is None or source is None:
+            what = "a kind (`video` or `image`) and a source" if kind is None else "a source"
+            self.sink.add("E106", name_span, what=f"cast member `{name}`", expected=what,
+                          help=f"write `{name} video https://…` or `{name} image path/to/file.png`")
+            return
+        if kind not in KINDS:
+            self.sink.add("E306", kind_span, kind=kind, help=did_you_mean(kind, KINDS))
+            return
+        self.cast.append(
+            CastMember(name=name, kind=kind, source=source.strip(), span=name_span,
+                       source_span=source_span)
+        )
+
+    def text_section(self, name: str, pieces: list[Piece], span: Span) -> None:
+        """`intro` or `prompt` text."""
+        if not self.once(name, span):
+            return
+        setattr(self, name, (pieces, span))
+
+    def shot(self, timing: Timing | None, pieces: list[Piece], span: Span) -> None:
+        """One shot, its time as written and its text."""
+        self.shots.append(_PendingShot(timing, pieces, span))
+
+    def _text(self, what: str, pieces: list[Piece], span: Span) -> Text:
+        names = [m.name for m in self.cast]
+        text = build_text(pieces, names, self.sink)
+        if not text.segments or all(
+            getattr(s, "text", "x").strip() == "" for s in text.segments
+        ):
+            self.sink.add("E411", span, what=what)
+        return text.model_copy(update={"span": span})
+
+    def finish(self) -> Story:
+        """The Story, with every text's mentions resolved against the finished cast."""
+        shots = tuple(
+            Shot(timing=s.timing, text=self._text(f"shot {i}", s.pieces, s.span), span=s.span)
+            for i, s in enumerate(self.shots, 1)
+        )
+        intro = self._text("intro", *self.intro) if self.intro else None
+        prompt = self._text("prompt", *self.prompt) if self.prompt else None
+        return Story(
+            settings=self.settings,
+            cast=tuple(self.cast),
+            intro=intro,
+            prompt=prompt,
+            shots=shots,
+            path=self.path,
+        )

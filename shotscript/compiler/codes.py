@@ -1,0 +1,132 @@
+"""Every diagnostic code, its name, and its wording: the one place messages are written.
+
+A message template is formatted with the keyword arguments given where the
+diagnostic is raised; `help` templates likewise. docs/diagnostics.md is generated
+from this table (see tests/test_docs.py), so a code cannot go undocumented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Code:
+    """One diagnostic code: severity, short name, one-line description, message template."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    message: str
+
+
+_TABLE: tuple[Code, ...] = (
+    # E1xx: the file and its syntax
+    Code("E101", "syntax", "error", "A line does not fit the story grammar.", "{detail}"),
+    Code("E102", "unexpected-indent", "error",
+         "An indented line where nothing can continue.",
+         "unexpected indented line: only cast members and continued text are indented"),
+    Code("E103", "duplicate", "error", "A setting or section appears more than once.",
+         "`{name}` appears more than once"),
+    Code("E104", "unknown-setting", "error", "A setting or key the language does not have.",
+         "unknown setting `{name}`"),
+    Code("E105", "invalid-value", "error", "A setting's value has the wrong form.",
+         "`{name}` {expected}; got `{value}`"),
+    Code("E106", "missing-value", "error", "A setting, cast member or shot without a value.",
+         "{what} needs {expected}"),
+    Code("E107", "no-content", "error", "A story with neither shots nor a prompt.",
+         "the story has no shots and no prompt"),
+    Code("E108", "prompt-and-shots", "error", "A story with both a prompt and shots.",
+         "a story has either shots or a prompt, not both"),
+    Code("E109", "encoding", "error", "The file is not UTF-8 text.", "{detail}"),
+    Code("E110", "yaml", "error", "The YAML file is malformed or has the wrong shape.", "{detail}"),
+    Code("E111", "unreadable", "error", "The file cannot be read.", "{detail}"),
+    # E2xx: time
+    Code("E201", "duration", "error", "Duration outside what the region allows.",
+         "duration {value} s is not allowed in {region}: {allowed}"),
+    Code("E202", "whole-seconds", "error", "A time that is not a whole number of seconds.",
+         "{what} must be whole seconds; got {value}"),
+    Code("E203", "first-shot-start", "error", "The first shot does not start at 0.",
+         "the first shot starts at {start} s; it must start at 0"),
+    Code("E204", "gap", "error", "Time between two shots that no shot covers.",
+         "gap of {seconds} s before shot {index} ({prev_end}-{start} s is not covered)"),
+    Code("E205", "overlap", "error", "Two shots covering the same time.",
+         "shot {index} starts at {start} s, before shot {prev} ends at {prev_end} s"),
+    Code("E206", "shot-length", "error", "A shot that does not last at least one second.",
+         "shot {index} lasts {seconds} s; a shot lasts at least 1 s"),
+    Code("E207", "end-mismatch", "error", "The shots do not end where the video does.",
+         "the shots end at {end} s but the duration is {duration} s"),
+    Code("E208", "no-time-left", "error", "Untimed shots with no seconds left to share.",
+         "{count} untimed shot(s) share {seconds} s; each needs at least 1 s"),
+    # E3xx: cast and mentions
+    Code("E301", "reference-count", "error", "Fewer than 1 or more than 5 references.",
+         "{count} references; the API takes {min} to {max}"),
+    Code("E302", "video-count", "error", "More than 3 reference videos.",
+         "{count} reference videos; the API takes at most {max}"),
+    Code("E303", "image-count", "error", "More reference images than the API takes.",
+         "{count} reference images; the API takes at most {max}"),
+    Code("E304", "images-in-region", "error", "Reference images where the region takes none.",
+         "{region} takes no reference images (only text and video)"),
+    Code("E305", "duplicate-cast", "error", "Two cast members with one name.",
+         "cast member `{name}` is defined twice"),
+    Code("E306", "reference-kind", "error", "A reference kind other than video or image.",
+         "unknown reference kind `{kind}`; expected `video` or `image`"),
+    Code("E307", "reference-source", "error", "A reference that is not a usable URL or path.",
+         "{detail}"),
+    Code("E308", "missing-file", "error", "A local reference file that does not exist.",
+         "file not found: {path}"),
+    Code("E309", "file-kind", "error", "A local file whose content is not the declared kind.",
+         "`{name}` is declared as {kind} but {path} is {actual}"),
+    Code("E310", "unknown-mention", "error", "A mention of a name not in the cast.",
+         "unknown cast member `@{name}`"),
+    Code("E311", "lone-at", "error", "An `@` that starts no mention.",
+         "`@` must be followed by a cast name"),
+    Code("E312", "cast-name", "error", "A cast name that cannot be mentioned.",
+         "cast name `{name}` must be a letter followed by letters, digits or `_`"),
+    Code("E313", "one-reference", "error", "A cast member with more than one reference.",
+         "cast member `{name}` has {count} references; give each exactly one"),
+    Code("E314", "reference-media", "error", "A local reference the service would refuse.",
+         "{detail}"),
+    # E4xx: model, region and parameters
+    Code("E401", "unknown-model", "error", "A model this tool does not know.",
+         "unknown model `{value}`"),
+    Code("E402", "unknown-region", "error", "A region this tool does not know.",
+         "unknown region `{value}`"),
+    Code("E403", "model-region", "error", "A model not offered in the region.",
+         "{model} is not offered in {region} (there: {models})"),
+    Code("E404", "audio-off", "error", "audio off on a model that always has sound.",
+         "{model} always has sound; only {models} can be silent"),
+    Code("E405", "size", "error", "A size the model does not accept.",
+         "size `{value}` is not accepted by {model}"),
+    Code("E406", "seed", "error", "A seed outside 0–2147483647.",
+         "seed {value} is outside {min}–{max}"),
+    Code("E407", "shot-type", "error", "A shot_type other than single or multi.",
+         "shot_type `{value}` is not one of {allowed}"),
+    Code("E408", "prompt-length", "error", "A compiled prompt over the character limit.",
+         "the compiled prompt is {count} characters; the API keeps only the first {max}"),
+    Code("E409", "negative-prompt-length", "error", "A negative prompt over the limit.",
+         "negative_prompt is {count} characters; the API keeps only the first {max}"),
+    Code("E410", "lang", "error", "A prompt language without a template.",
+         "no prompt template for lang `{value}`"),
+    Code("E411", "empty-text", "error", "A shot, intro or prompt with no text.",
+         "{what} has no text"),
+    # W5xx: warnings
+    Code("W501", "unused-cast", "warning", "A cast member no text mentions.",
+         "cast member `{name}` is never mentioned"),
+    Code("W502", "literal-character", "warning", "`characterN` typed literally in text.",
+         "`{text}` typed literally; it will not follow cast changes"),
+    Code("W503", "single-with-shots", "warning", "shot_type single on a story with several shots.",
+         "shot_type single with {count} shots: the API will ignore the shot markers"),
+    Code("W504", "upload-region", "warning", "Local files in a region without uploads.",
+         "local files are uploaded through the temporary-upload API, documented for {regions} only"),
+    Code("W505", "url-kind", "warning", "A URL whose extension suggests the other kind.",
+         "`{name}` is declared as {kind} but the URL looks like {actual}"),
+    Code("W506", "reference-media", "warning", "A local reference that costs more than needed.",
+         "{detail}"),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _TABLE}

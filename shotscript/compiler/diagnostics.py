@@ -1,0 +1,143 @@
+"""Diagnostics as data: collected by the checks, rendered last (rustc style or JSON)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shotscript.compiler.ast import NOWHERE, Span
+from shotscript.compiler.codes import CODES, Severity
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding: a code, where it is, what is wrong, and how to fix it when known."""
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span
+    path: str
+    help: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The code's short name (`unknown-setting`, …)."""
+        return CODES[self.code].name
+
+    def headline(self) -> str:
+        """`path:line:col: error[CODE]: message`."""
+        s = self.span
+        return f"{self.path}:{s.line}:{s.column}: {self.severity}[{self.code}]: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The diagnostic as a JSON-ready dict (for editors and CI)."""
+        s = self.span
+        return {
+            "path": self.path,
+            "line": s.line,
+            "column": s.column,
+            "end_line": s.end_line,
+            "end_column": s.end_column,
+            "severity": self.severity,
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "help": self.help,
+        }
+
+
+@dataclass
+class Sink:
+    """Where the stages put what they find; the driver decides what to print and exit with."""
+
+    path: str = "<story>"
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, code: str, span: Span | None, *, help: str | None = None, **args: Any) -> None:
+        """Record a diagnostic; its message comes from the code's template in codes.py."""
+        spec = CODES[code]
+        message = spec.message.format(**args) if args or "{" in spec.message else spec.message
+        self.items.append(
+            Diagnostic(code, spec.severity, message, span or NOWHERE, self.path, help)
+        )
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics of severity error."""
+        return [d for d in self.items if d.severity == "error"]
+
+    def sorted(self) -> list[Diagnostic]:
+        """Diagnostics in source order (stable for equal positions)."""
+        return sorted(self.items, key=lambda d: (d.span.line, d.span.column))
+
+
+class StoryError(Exception):
+    """A story has errors; `.diagnostics` holds all of them."""
+
+    def __init__(self, diagnostics: list[Diagnostic], source: str | None = None) -> None:
+        self.diagnostics = diagnostics
+        self.source = source
+        errors = [d for d in diagnostics if d.severity == "error"]
+        first = errors[0].headline() if errors else "story has errors"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+    def render(self, color: bool = False) -> str:
+        """All diagnostics, rendered for a person."""
+        return render_human(self.diagnostics, self.source, color=color)
+
+
+def _width(text: str) -> int:
+    """Terminal columns taken by text (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_STYLE = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "bold": "\x1b[1m", "blue": "\x1b[1;34m"}
+_RESET = "\x1b[0m"
+
+
+def render_one(d: Diagnostic, lines: list[str] | None, color: bool = False) -> str:
+    """One diagnostic: headline, the source line, a caret under the span, help."""
+
+    def paint(style: str, text: str) -> str:
+        return f"{_STYLE[style]}{text}{_RESET}" if color else text
+
+    s = d.span
+    head = f"{d.path}:{s.line}:{s.column}: "
+    out = [head + paint(d.severity, f"{d.severity}[{d.code}]") + ": " + paint("bold", d.message)]
+    if lines is not None and 1 <= s.line <= len(lines):
+        src = lines[s.line - 1].rstrip("\r\n").replace("\t", " ")
+        gutter = " " * len(str(s.line))
+        end = s.end_column if s.end_line == s.line else len(src) + 1
+        start = min(s.column - 1, len(src))
+        pad = _width(src[:start])
+        carets = max(_width(src[start : max(end - 1, start + 1)]), 1)
+        out.append(paint("blue", f"{gutter} |"))
+        out.append(paint("blue", f"{s.line} | ") + src)
+        out.append(paint("blue", f"{gutter} | ") + " " * pad + paint(d.severity, "^" * carets))
+    if d.help:
+        out.append(paint("blue", "  = ") + paint("bold", "help") + f": {d.help}")
+    return "\n".join(out)
+
+
+def render_human(diags: list[Diagnostic], source: str | None, color: bool = False) -> str:
+    """Render diagnostics of one file for a terminal (no colour unless asked)."""
+    lines = source.splitlines() if source is not None else None
+    return "\n\n".join(render_one(d, lines, color) for d in diags)
+
+
+def render_json(diags: list[Diagnostic]) -> str:
+    """Render diagnostics as a JSON array."""
+    return json.dumps([d.to_json() for d in diags], ensure_ascii=False, indent=2)
+
+
+def display_path(path: Path) -> str:
+    """A path as diagnostics show it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

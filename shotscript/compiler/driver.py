@@ -1,0 +1,236 @@
+"""The façade: the only module that knows the order of the stages (read → parse → check → compile)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shotscript.compiler import checks
+from shotscript.compiler.ast import Span, Story, Text
+from shotscript.compiler.capabilities import Capabilities, capabilities
+from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
+from shotscript.compiler.mentions import compiled, spell
+from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
+from shotscript.compiler.prompt import ShotText, render
+from shotscript.compiler.references import local_path, scheme
+from shotscript.compiler.settings import PARAMETER_ORDER, SETTINGS
+from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
+
+STORY_SUFFIXES = (".shot", ".yaml", ".yml")
+
+
+@dataclass
+class Result:
+    """What checking one file gave: its text, the story and payload when they exist, findings."""
+
+    path: str
+    source: str | None
+    story: Story | None = None
+    payload: Payload | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def _decode(data: bytes, sink: Sink) -> str | None:
+    """UTF-8 text (a BOM is dropped), or None after pointing at the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        good = data[: e.start].decode("utf-8", "replace")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        sink.add("E109", Span.at(line, col, 1),
+                 detail=f"byte 0x{data[e.start]:02x} is not UTF-8", help="save the file as UTF-8")
+        return None
+
+
+def parse(text: str, sink: Sink, path: Path | None = None, name: str | None = None) -> Story:
+    """Parse story text; the spelling (DSL or YAML) follows the file extension."""
+    suffix = Path(name or (path.name if path else "story.shot")).suffix.lower()
+    if "\x00" in text:
+        sink.add("E109", Span.at(1, 1, 1), detail="the file contains NUL bytes: not a text file")
+        return Story(path=path)
+    if suffix in (".yaml", ".yml"):
+        from shotscript.compiler import yaml_front
+
+        return yaml_front.parse(text, sink, path)
+    from shotscript.compiler import dsl
+
+    return dsl.parse(text, sink, path)
+
+
+def _prompt_span(story: Story) -> Span | None:
+    return story.prompt.span if story.prompt else (story.shots[0].span if story.shots else None)
+
+
+def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | None:
+    """Run the checks and, if nothing is wrong, build the payload."""
+    checks.check_structure(story, sink)
+    model, region = checks.check_model_region(story, caps, sink)
+    checks.check_parameters(story, model, region, caps, sink)
+    set_duration = story.value("duration")
+    default = int(caps.defaults["duration"])  # type: ignore[call-overload]
+    duration = effective_duration(
+        story.shots, set_duration if isinstance(set_duration, int) else None, default
+    )
+    slots: list[Slot] | None = None
+    if story.shots:
+        slots = lay_out(story.shots, duration, sink)
+        if slots is not None:
+            check_slots(slots, duration, sink, story.shots)
+    checks.check_duration(duration, story, region, caps, sink)
+    checks.check_cast(story, region, caps, sink)
+
+    names = [m.name for m in story.cast]
+    roles = {m.name: f"character{i}" for i, m in enumerate(story.cast, 1)}
+    lang = str(story.value("lang") or caps.defaults["lang"])
+    intro = compiled(story.intro, roles) if story.intro else ""
+    body = compiled(story.prompt, roles) if story.prompt else ""
+    shot_texts = [
+        ShotText(k, slot.start, slot.end, compiled(shot.text, roles))
+        for k, (slot, shot) in enumerate(zip(slots or [], story.shots, strict=False), 1)
+    ]
+    from shotscript.compiler.prompt import LANGS
+
+    if lang not in LANGS:
+        return None
+    prompt = render(lang, intro, shot_texts, body)
+    limit = caps.limit("prompt_chars")
+    if len(prompt) > limit:
+        span = _prompt_span(story)
+        for k in range(1, len(shot_texts) + 1):
+            if len(render(lang, intro, shot_texts[:k], "")) > limit:
+                span = story.shots[k - 1].span
+                break
+        sink.add("E408", span, count=len(prompt), max=limit,
+                 help=f"cut {len(prompt) - limit} characters (mentions count as `characterN`)")
+    if sink.errors or (story.shots and slots is None) or not model or not region:
+        return None
+
+    def timing(k: int, start: int, end: int, text: Text) -> ShotTiming:
+        cast = tuple(dict.fromkeys(m.name for m in text.mentions()))
+        return ShotTiming(index=k, start=start, end=end, text=spell(text, names),
+                          prompt=compiled(text, roles), cast=cast)
+
+    if story.shots:
+        shots = tuple(timing(st.index, st.start, st.end, sh.text)
+                      for st, sh in zip(shot_texts, story.shots, strict=True))
+    else:
+        assert story.prompt is not None
+        shots = (timing(1, 0, duration, story.prompt),)
+
+    refs = tuple(
+        Reference(
+            name=m.name, role=roles[m.name], kind=m.kind, source=m.source,
+            url=m.source if scheme(m.source) else None,
+            path=None if scheme(m.source) else local_path(m.source, story.path).resolve(),
+        )
+        for m in story.cast
+    )
+    parameters: dict[str, object] = {}
+    for name in PARAMETER_ORDER:
+        value = duration if name == "duration" else story.value(name)
+        if name == "shot_type" and value is None and len(story.shots) > 1:
+            value = "multi"  # the API's default, single, would ignore the shot markers
+        if value is not None and SETTINGS[name].api:
+            parameters[name] = value
+    size = str(story.value("size") or caps.defaults["size"])
+    audio = story.value("audio")
+    neg = story.value("negative_prompt")
+    title = story.value("title") or (story.path.stem if story.path else "story")
+    return Payload(
+        model=model,
+        input=PayloadInput(prompt=prompt, reference_urls=tuple(m.source for m in story.cast),
+                           negative_prompt=str(neg) if neg else None),
+        parameters=parameters,
+        meta=PayloadMeta(
+            title=str(title), story_path=story.path, region=region,
+            base_url=caps.regions[region].base_url, lang=lang, size=size,
+            tier=caps.tier_of(size) or "1080P",
+            audio=bool(audio) if audio is not None else bool(caps.defaults["audio"]),
+            references=refs, shots=shots,
+        ),
+    )
+
+
+def check_text(text: str, path: Path | None = None, name: str | None = None) -> Result:
+    """Parse, check and compile story text; every finding is in the result."""
+    shown = display_path(path) if path else (name or "<story>")
+    sink = Sink(shown)
+    story = parse(text, sink, path, name)
+    payload = _build_payload(story, sink, capabilities())
+    return Result(shown, text, story, payload, sink.sorted())
+
+
+def check_file(path: Path) -> Result:
+    """Read, parse, check and compile one story file."""
+    shown = display_path(path)
+    sink = Sink(shown)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        sink.add("E111", None, detail=f"cannot read {shown}: {e.strerror or e}")
+        return Result(shown, None, diagnostics=sink.sorted())
+    text = _decode(data, sink)
+    if text is None:
+        return Result(shown, None, diagnostics=sink.sorted())
+    return check_text(text, path)
+
+
+def find_stories(paths: list[Path]) -> list[Path]:
+    """Story files named or found (recursively, sorted) under the given folders."""
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(sorted(
+                f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()
+            ))
+        else:
+            found.append(p)
+    return found
+
+
+def loads(text: str, *, name: str = "story.shot") -> Story:
+    """Parse story text; raise StoryError if it cannot be read as a story."""
+    sink = Sink(name)
+    story = parse(text, sink, None, name)
+    if sink.errors:
+        raise StoryError(sink.sorted(), text)
+    return story
+
+
+def load(path: str | Path) -> Story:
+    """Read and parse a story file; raise StoryError if it cannot be read as a story."""
+    p = Path(path)
+    sink = Sink(display_path(p))
+    try:
+        text = _decode(p.read_bytes(), sink)
+    except OSError as e:
+        sink.add("E111", None, detail=f"cannot read {p}: {e.strerror or e}")
+        raise StoryError(sink.sorted()) from None
+    if text is None:
+        raise StoryError(sink.sorted())
+    story = parse(text, sink, p.absolute())
+    if sink.errors:
+        raise StoryError(sink.sorted(), text)
+    return story
+
+
+def compile_story(story: Story) -> Payload:
+    """Check a story and compile it; raise StoryError with every diagnostic if it has errors."""
+    sink = Sink(display_path(story.path) if story.path else "<story>")
+    payload = _build_payload(story, sink, capabilities())
+    if payload is None:
+        raise StoryError(sink.sorted(), _source(story))
+    return payload
+
+
+def _source(story: Story) -> str | None:
+    try:
+        return story.path.read_text("utf-8-sig") if story.path else None
+    except OSError:
+        return None

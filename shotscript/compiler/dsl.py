@@ -1,0 +1,137 @@
+"""The .shot front end: Lark parse tree → StoryBuilder calls, with per-block error recovery."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from lark import Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from shotscript.compiler.ast import Span, Story, Timing
+from shotscript.compiler.build import StoryBuilder
+from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.mentions import Piece
+from shotscript.grammar.parser import parse_story, parse_timing
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_STATEMENT_START = re.compile(r"[^\s#]")
+
+
+def token_span(tok: Token) -> Span:
+    """The span of a token (single-line tokens only)."""
+    return Span(line=tok.line or 1, column=tok.column or 1,
+                end_line=tok.end_line or tok.line or 1,
+                end_column=tok.end_column or (tok.column or 1) + len(tok))
+
+
+def piece(tok: Token) -> Piece:
+    """A VALUE token as a text piece with exact positions."""
+    return Piece(str(tok), tok.line or 1, tok.column or 1)
+
+
+def timing_of(text: str, span: Span) -> Timing:
+    """A Timing node from `0-3s`, `0-3` or `3s` (already matched by the grammar)."""
+    numbers = [float(n) for n in _NUMBER.findall(text)]
+    if len(numbers) == 2:
+        return Timing(start=numbers[0], end=numbers[1], span=span)
+    return Timing(length=numbers[0], span=span)
+
+
+def parse_timing_key(text: str, span: Span, sink: Sink) -> Timing | None:
+    """A YAML shot key through the grammar's `timing` rule, reporting what does not fit."""
+    try:
+        tree = parse_timing(text.strip())
+    except UnexpectedInput:
+        sink.add("E101", span, detail=f"`{text}` is not a shot time",
+                 help="write `A-Bs` (start and end, e.g. `0-3s`) or `Ns` (a length, e.g. `3s`)")
+        return None
+    return timing_of(str(tree.children[0]), span)
+
+
+def _build(tree: Tree[Token], b: StoryBuilder) -> None:
+    for st in tree.children:
+        if not isinstance(st, Tree):
+            continue
+        kids = st.children
+        head = st.meta
+        head_span = Span.at(head.line, head.column, len(st.data))
+        if st.data == "setting":
+            name, value = kids
+            assert isinstance(name, Token)
+            b.setting(str(name), str(value) if value is not None else None, token_span(name),
+                      token_span(value) if isinstance(value, Token) else token_span(name))
+        elif st.data == "cast":
+            if kids[0] is not None:
+                b.sink.add("E101", token_span(kids[0]),  # type: ignore[arg-type]
+                           detail="cast members go on their own indented lines",
+                           help="write `cast` alone, then one `  name video|image source` per line")
+            if not b.once("cast", Span.at(head.line, head.column, 4)):
+                continue
+            for m in kids[1:]:
+                assert isinstance(m, Tree)
+                name, kind, source = m.children
+                assert isinstance(name, Token)
+                ns = token_span(name)
+                b.member(str(name), str(kind) if kind is not None else None,
+                         str(source) if source is not None else None, ns,
+                         token_span(kind) if isinstance(kind, Token) else ns,
+                         token_span(source) if isinstance(source, Token) else ns)
+        elif st.data in ("intro", "prompt"):
+            pieces = [piece(t) for t in kids if isinstance(t, Token)]
+            b.text_section(st.data, pieces, head_span)
+        elif st.data == "shot":
+            tim, *texts = kids
+            timing = timing_of(str(tim), token_span(tim)) if isinstance(tim, Token) else None
+            b.shot(timing, [piece(t) for t in texts if isinstance(t, Token)], head_span)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, str]]:
+    """Top-level blocks (a statement line and its indented lines) with their first line index."""
+    lines = text.splitlines(keepends=True)
+    start = None
+    for i, line in enumerate(lines):
+        if _STATEMENT_START.match(line):
+            if start is not None:
+                yield start, "".join(lines[start:i])
+            start = i
+        elif start is None and line.strip() and not line.lstrip().startswith("#"):
+            yield i, line  # an indented line before any statement: its own (bad) block
+    if start is not None:
+        yield start, "".join(lines[start:])
+
+
+def _syntax(e: UnexpectedInput, sink: Sink) -> None:
+    """A syntax error as a diagnostic that says what the line should look like."""
+    if isinstance(e, UnexpectedToken) and e.token.type == "_INL":
+        tok = e.token
+        line = (tok.end_line or tok.line or 1)
+        col = tok.end_column or 1
+        sink.add("E102", Span.at(line, col, 1),
+                 help="indent only cast members (under `cast`) and continued text")
+        return
+    line, col = e.line or 1, e.column or 1
+    if isinstance(e, UnexpectedCharacters) and col == 1:
+        detail = "a line must start with a setting, `cast`, `intro`, `prompt` or `shot`"
+        help_ = "a shot is written `shot 0-3s text`; a comment starts with `#`"
+    else:
+        got = e.token.type if isinstance(e, UnexpectedToken) else "this character"
+        detail = f"unexpected {got} here"
+        help_ = None
+    sink.add("E101", Span.at(line, col, 1), detail=detail, help=help_)
+
+
+def parse(text: str, sink: Sink, path: Path | None = None) -> Story:
+    """Parse .shot text into a Story; syntax errors are reported per block, the rest still built."""
+    builder = StoryBuilder(sink, path)
+    try:
+        _build(parse_story(text), builder)
+    except UnexpectedInput:
+        # Recovery: parse each top-level block alone (line numbers kept by padding),
+        # so one bad line costs one diagnostic and the other blocks are still checked.
+        for first, block in _blocks(text):
+            try:
+                _build(parse_story("\n" * first + block), builder)
+            except UnexpectedInput as e:
+                _syntax(e, sink)
+    return builder.finish()

@@ -1,0 +1,184 @@
+"""Text with @mentions: parsed by the grammar's `text` rule, resolved against the cast."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lark import UnexpectedInput
+
+from shotscript.compiler.ast import Mention, Plain, Segment, Span, Text
+from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.suggest import closest
+from shotscript.grammar.parser import parse_text
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
+_ASCII_RUN = re.compile(r"[A-Za-z0-9_]+")
+_WORD_RUN = re.compile(r"\w+")
+_LITERAL_CHARACTER = re.compile(r"character\d+")
+
+
+def is_wide(char: str) -> bool:
+    """Whether a character is CJK-wide (such lines join without a space)."""
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def resolve(word: str, names: Sequence[str]) -> str | None:
+    """The cast name `@word` refers to: the longest name that starts `word`.
+
+    An ASCII name may not run into further ASCII letters or digits (`@girls` is not
+    `@girl` + `s`); any name may run into CJK text (`@girl在办公室`).
+    """
+    best: str | None = None
+    for name in names:
+        if not word.startswith(name) or (best is not None and len(name) <= len(best)):
+            continue
+        rest = word[len(name) :]
+        if rest and _ASCII_WORD.match(name[-1]) and _ASCII_WORD.match(rest[0]):
+            continue
+        best = name
+    return best
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One line of source text and where its characters are in the file."""
+
+    text: str
+    line: int
+    column: int
+    exact: bool = True  # False: offsets inside cannot be mapped (YAML escapes, folding)
+
+    def span(self, offset: int, width: int) -> Span:
+        """The span of `width` characters starting `offset` characters into the piece."""
+        if not self.exact:
+            return Span.at(self.line, self.column, 1)
+        return Span.at(self.line, self.column + offset, width)
+
+
+def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[Segment]:
+    """Segments of one line of text, reporting unknown mentions and lone `@`."""
+    try:
+        tree = parse_text(piece.text)
+    except UnexpectedInput as e:  # the text rule accepts every string; this is a bug guard
+        sink.add("E101", piece.span(getattr(e, "pos_in_stream", 0) or 0, 1), detail=str(e))
+        return [Plain(text=piece.text, span=piece.span(0, len(piece.text)))]
+    out: list[Segment] = []
+    for tok in tree.children:
+        value = str(tok)
+        at = tok.start_pos or 0  # type: ignore[union-attr]
+        kind = tok.type  # type: ignore[union-attr]
+        if kind == "LITERAL":
+            _warn_literal_characters(value, at, piece, sink)
+            out.append(Plain(text=value, span=piece.span(at, len(value))))
+        elif kind == "ESCAPED_AT":
+            out.append(Plain(text="@", span=piece.span(at, 2)))
+        elif kind == "LONE_AT":
+            sink.add("E311", piece.span(at, 1), help="write `@@` for a literal `@`")
+            out.append(Plain(text="@", span=piece.span(at, 1)))
+        elif kind == "BRACED_MENTION":
+            name = value[2:-1].strip()
+            span = piece.span(at, len(value))
+            if name not in names:
+                _unknown(name, name, span, names, sink)
+            out.append(Mention(name=name, span=span))
+        else:  # MENTION: @ + a run of word characters, resolved by the longest cast name
+            word = value[1:]
+            name = resolve(word, names)
+            if name is None:
+                ascii_run = _ASCII_RUN.match(word)
+                shown = ascii_run.group() if ascii_run else word
+                span = piece.span(at, len(shown) + 1)
+                _unknown(shown, word, span, names, sink)
+                out.append(Mention(name=shown, span=span))
+                rest = word[len(shown) :]
+            else:
+                out.append(Mention(name=name, span=piece.span(at, len(name) + 1)))
+                rest = word[len(name) :]
+            if rest:
+                _warn_literal_characters(rest, at + 1 + len(word) - len(rest), piece, sink)
+                out.append(Plain(text=rest, span=piece.span(at + len(value) - len(rest), len(rest))))
+    return out
+
+
+def _unknown(shown: str, word: str, span: Span, names: Sequence[str], sink: Sink) -> None:
+    """Report an unknown mention, suggesting the cast name it most likely meant."""
+    candidates = [shown] + [word[: len(n)] for n in names if len(word) >= len(n)]
+    best = None
+    for c in candidates:
+        best = closest(c, names, cutoff=0.5)
+        if best:
+            break
+    if best:
+        hint = f"did you mean `@{best}`?"
+    elif names:
+        hint = "the cast is: " + ", ".join(f"`{n}`" for n in names)
+    else:
+        hint = "add a `cast` section that names it"
+    sink.add("E310", span, name=shown, help=hint + "  (`@@` writes a literal `@`)")
+
+
+def _warn_literal_characters(text: str, at: int, piece: Piece, sink: Sink) -> None:
+    for m in _LITERAL_CHARACTER.finditer(text):
+        sink.add("W502", piece.span(at + m.start(), len(m.group())), text=m.group(),
+                 help="mention the cast member by name, e.g. `@name`")
+
+
+def join(pieces: Sequence[Piece]) -> list[Piece | str]:
+    """Pieces with the separators that join continued lines (CJK: none; Latin: one space)."""
+    out: list[Piece | str] = []
+    for i, p in enumerate(pieces):
+        if i and out:
+            prev = pieces[i - 1].text
+            if prev and p.text and not is_wide(prev[-1]) and not is_wide(p.text[0]):
+                out.append(" ")
+        out.append(p)
+    return out
+
+
+def build_text(pieces: Sequence[Piece], names: Sequence[str], sink: Sink) -> Text:
+    """A Text node from one or more lines of source, mentions resolved against `names`."""
+    segments: list[Segment] = []
+    for part in join(pieces):
+        if isinstance(part, str):
+            segments.append(Plain(text=part))
+        else:
+            segments.extend(_parse_piece(part, names, sink))
+    span = pieces[0].span(0, len(pieces[0].text)) if pieces else None
+    return Text(segments=tuple(merge(segments)), **({"span": span} if span else {}))
+
+
+def merge(segments: Sequence[Segment]) -> list[Segment]:
+    """Adjacent plain runs merged into one, so one text has one shape however it was split."""
+    out: list[Segment] = []
+    for s in segments:
+        if isinstance(s, Plain) and out and isinstance(out[-1], Plain):
+            out[-1] = Plain(text=out[-1].text + s.text, span=out[-1].span)
+        elif not (isinstance(s, Plain) and not s.text):
+            out.append(s)
+    return out
+
+
+def spell(text: Text, names: Sequence[str]) -> str:
+    """The text as a person writes it: `@name`, or `@{name}` where `@name` would misread."""
+    out: list[str] = []
+    segs = text.segments
+    for i, s in enumerate(segs):
+        if isinstance(s, Plain):
+            out.append(s.text.replace("@", "@@"))
+            continue
+        nxt = segs[i + 1] if i + 1 < len(segs) else None
+        follow = nxt.text if isinstance(nxt, Plain) else ""
+        run = _WORD_RUN.match(s.name + follow)
+        word = run.group() if run else s.name
+        plain = _WORD_RUN.fullmatch(s.name) and resolve(word, names) == s.name
+        out.append(f"@{s.name}" if plain else f"@{{{s.name}}}")
+    return "".join(out)
+
+
+def compiled(text: Text, roles: dict[str, str]) -> str:
+    """The text as sent: each mention replaced by its `characterN`."""
+    return "".join(s.text if isinstance(s, Plain) else roles.get(s.name, s.name) for s in text.segments)
+

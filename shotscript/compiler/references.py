@@ -1,0 +1,54 @@
+"""What a reference source is (URL or local file) and whether a local file is of its kind."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from shotscript.compiler.capabilities import Capabilities
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+URL_SCHEMES = ("http", "https", "oss")
+
+
+def scheme(source: str) -> str | None:
+    """The URL scheme of a source (`https`, `oss`, …), or None for a local path."""
+    m = _SCHEME.match(source)
+    return m.group(1).lower() if m else None
+
+
+def extension(source: str) -> str:
+    """The lower-case file extension of a URL's path or a file path, without the dot."""
+    path = urlsplit(source).path if scheme(source) else source
+    return Path(path).suffix.lower().lstrip(".")
+
+
+def kind_by_extension(source: str, caps: Capabilities) -> str | None:
+    """`video` or `image` by the source's extension, None when it says neither."""
+    ext = extension(source)
+    return next((k for k, m in caps.media.items() if ext in m.extensions), None)
+
+
+def sniff(path: Path) -> str | None:
+    """`video`, `image` or None, from the first bytes of a local file (its magic number)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"BM")) or (
+        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    ):
+        return "image"
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return "video"
+    return None
+
+
+def local_path(source: str, story_path: Path | None) -> Path:
+    """A local source resolved against the story file's folder."""
+    p = Path(source).expanduser()
+    if not p.is_absolute() and story_path is not None:
+        p = story_path.parent / p
+    return p

@@ -1,0 +1,103 @@
+"""The settings a story may set, their types, and the conversion of written values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shotscript.compiler.ast import SettingValue, Span
+from shotscript.compiler.diagnostics import Sink
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """A setting's name and value type; `api` settings are sent as `parameters`."""
+
+    name: str
+    type: type
+    api: bool = False
+
+
+SETTINGS: dict[str, SettingSpec] = {
+    s.name: s
+    for s in (
+        SettingSpec("title", str),
+        SettingSpec("model", str),
+        SettingSpec("region", str),
+        SettingSpec("lang", str),
+        SettingSpec("size", str, api=True),
+        SettingSpec("duration", int, api=True),
+        SettingSpec("shot_type", str, api=True),
+        SettingSpec("audio", bool, api=True),
+        SettingSpec("watermark", bool, api=True),
+        SettingSpec("seed", int, api=True),
+        SettingSpec("negative_prompt", str),
+    )
+}
+
+# The order of `parameters` in compiled payloads and of settings in formatted stories.
+PARAMETER_ORDER = ("size", "duration", "shot_type", "audio", "watermark", "seed")
+SETTING_ORDER = tuple(SETTINGS)
+
+SECTIONS_DSL = ("cast", "intro", "prompt", "shot")
+SECTIONS_YAML = ("cast", "intro", "prompt", "shots")
+
+_TRUE = {"on", "true", "yes"}
+_FALSE = {"off", "false", "no"}
+_INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?\d*\.\d+|[+-]?\d+\.\d*")
+
+
+def _to_bool(raw: object) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    return True if word in _TRUE else False if word in _FALSE else None
+
+
+def _to_int(raw: object) -> int | float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else raw
+    text = str(raw).strip()
+    if _INT.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    return None
+
+
+def convert(
+    spec: SettingSpec, raw: object, span: Span, sink: Sink, shown: str | None = None
+) -> SettingValue | None:
+    """The typed value of a written setting, or None after reporting why it is invalid."""
+    shown = str(raw) if shown is None else shown
+    if spec.type is bool:
+        value = _to_bool(raw)
+        if value is None:
+            sink.add("E105", span, name=spec.name, value=shown,
+                     expected="is on or off (also true/false, yes/no)",
+                     help=f"write `{spec.name} on` or `{spec.name} off`")
+        return value
+    if spec.type is int:
+        number = _to_int(raw)
+        if isinstance(number, float):
+            if spec.name == "duration":
+                sink.add("E202", span, what="duration", value=shown,
+                         help=f"use {int(number)} or {int(number) + 1}")
+            else:
+                sink.add("E105", span, name=spec.name, value=shown, expected="is a whole number")
+            return None
+        if number is None:
+            sink.add("E105", span, name=spec.name, value=shown, expected="is a whole number")
+        return number
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, int | float | str):
+        return str(raw).strip()
+    sink.add("E105", span, name=spec.name, value=shown, expected="is a single value")
+    return None
+

@@ -1,0 +1,22 @@
+"""Did-you-mean: the closest known spelling of a mistyped word."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The option closest to `word`, or None when nothing is close enough."""
+    options = list(options)
+    lowered = {o.lower(): o for o in options}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    found = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """`did you mean `x`?` for the closest option, or None."""
+    best = closest(word, options, cutoff)
+    return f"did you mean `{best}`?" if best else None

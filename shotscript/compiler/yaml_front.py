@@ -1,0 +1,164 @@
+"""The YAML front end: safely composed YAML nodes (marks kept) → StoryBuilder calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from shotscript.compiler.ast import Span, Story
+from shotscript.compiler.build import StoryBuilder
+from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.dsl import parse_timing_key
+from shotscript.compiler.mentions import Piece
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STD_TAG = "tag:yaml.org,2002:"
+_SECTIONS = ("cast", "intro", "prompt", "shots")
+
+
+def _span(node: Node) -> Span:
+    m, e = node.start_mark, node.end_mark
+    if e.line != m.line:
+        return Span(line=m.line + 1, column=m.column + 1, end_line=m.line + 1,
+                    end_column=m.column + 2)
+    return Span(line=m.line + 1, column=m.column + 1, end_line=e.line + 1,
+                end_column=max(e.column + 1, m.column + 2))
+
+
+_CONSTRUCT = yaml.constructor.SafeConstructor()
+_BUILD = {
+    "bool": _CONSTRUCT.construct_yaml_bool,
+    "int": _CONSTRUCT.construct_yaml_int,
+    "float": _CONSTRUCT.construct_yaml_float,
+    "null": _CONSTRUCT.construct_yaml_null,
+}
+
+
+def _scalar_value(node: ScalarNode) -> object:
+    """A plain scalar's YAML type (bool, int, float, null); anything else as its string."""
+    build = _BUILD.get(str(node.tag).removeprefix(_STD_TAG))
+    return build(node) if build else node.value
+
+
+def _piece(node: ScalarNode, lines: list[str]) -> Piece:
+    """A text scalar as a piece; positions inside are exact only where source = value."""
+    m = node.start_mark
+    quote = 1 if node.style in ("'", '"') else 0
+    value = str(node.value)
+    src = lines[m.line] if m.line < len(lines) else ""
+    exact = node.style in (None, "'", '"') and src[m.column + quote :].startswith(value)
+    return Piece(value, m.line + 1, m.column + 1 + quote, exact)
+
+
+class _Reader:
+    def __init__(self, sink: Sink, source: str) -> None:
+        self.sink = sink
+        self.lines = source.splitlines()
+
+    def check_tags(self, node: Node) -> bool:
+        """Refuse explicit non-standard tags (`!!python/object`, `!foo`): nothing is constructed."""
+        ok = True
+        if not str(node.tag).startswith(_STD_TAG):
+            self.sink.add("E110", _span(node), detail=f"YAML tag `{node.tag}` is not allowed",
+                          help="story files are plain data: remove the tag")
+            ok = False
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                ok = self.check_tags(k) and self.check_tags(v) and ok
+        elif isinstance(node, SequenceNode):
+            for v in node.value:
+                ok = self.check_tags(v) and ok
+        return ok
+
+    def shape(self, node: Node, what: str, want: type) -> bool:
+        if isinstance(node, want):
+            return True
+        kind = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a single value"}
+        self.sink.add("E110", _span(node), detail=f"{what} must be {kind[want]}")
+        return False
+
+    def text(self, node: Node, what: str) -> list[Piece] | None:
+        if not self.shape(node, what, ScalarNode):
+            return None
+        assert isinstance(node, ScalarNode)
+        if node.tag == _STD_TAG + "null":
+            return []
+        return [_piece(node, self.lines)]
+
+    def cast(self, node: Node, b: StoryBuilder) -> None:
+        if not self.shape(node, "`cast`", MappingNode):
+            return
+        assert isinstance(node, MappingNode)
+        for k, v in node.value:
+            name, ns = str(k.value), _span(k)
+            if isinstance(v, MappingNode) and v.value:
+                if len(v.value) > 1:
+                    self.sink.add("E313", ns, name=name, count=len(v.value))
+                    continue
+                kind, src = v.value[0]
+                source = str(src.value) if isinstance(src, ScalarNode) else None
+                if isinstance(src, ScalarNode) and src.tag == _STD_TAG + "null":
+                    source = None
+                b.member(name, str(kind.value), source, ns, _span(kind), _span(src))
+            else:
+                self.sink.add("E106", ns, what=f"cast member `{name}`",
+                              expected="one reference", help=f"write `{name}: {{video: https://…}}`")
+
+    def shots(self, node: Node, b: StoryBuilder) -> None:
+        if not self.shape(node, "`shots`", SequenceNode):
+            return
+        assert isinstance(node, SequenceNode)
+        for item in node.value:
+            if isinstance(item, MappingNode) and len(item.value) == 1:
+                key, val = item.value[0]
+                timing = parse_timing_key(str(key.value), _span(key), self.sink)
+                pieces = self.text(val, "a shot's text")
+                b.shot(timing, pieces or [], _span(key))
+            elif isinstance(item, ScalarNode):
+                b.shot(None, self.text(item, "a shot") or [], _span(item))
+            else:
+                self.sink.add("E110", _span(item),
+                              detail="a shot is `- 0-3s: text`, `- 3s: text` or `- text`")
+
+    def story(self, root: Node | None, b: StoryBuilder) -> None:
+        if root is None:
+            return
+        if not self.check_tags(root) or not self.shape(root, "a YAML story", MappingNode):
+            return
+        assert isinstance(root, MappingNode)
+        for k, v in root.value:
+            key, ks = str(k.value), _span(k)
+            if key == "cast":
+                if b.once("cast", ks):
+                    self.cast(v, b)
+            elif key in ("intro", "prompt"):
+                pieces = self.text(v, f"`{key}`")
+                if pieces is not None:
+                    b.text_section(key, pieces, ks)
+            elif key == "shots":
+                if b.once("shots", ks):
+                    self.shots(v, b)
+            elif isinstance(v, ScalarNode):
+                raw = _scalar_value(v)
+                b.setting(key, raw, ks, _span(v), shown=str(v.value))
+            else:
+                b.setting(key, [], ks, _span(v), shown="…")
+
+
+def parse(text: str, sink: Sink, path: Path | None = None) -> Story:
+    """Parse YAML story text into a Story; YAML syntax errors become one diagnostic."""
+    builder = StoryBuilder(sink, path, sections=_SECTIONS)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        sink.add("E110", Span.at(line, col, 1), detail=f"YAML: {e.problem or e.context}")
+        return builder.finish()
+    except yaml.YAMLError as e:
+        sink.add("E110", Span.at(1, 1, 1), detail=f"YAML: {e}")
+        return builder.finish()
+    _Reader(sink, text).story(root, builder)
+    return builder.finish()
