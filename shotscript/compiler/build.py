@@ -39,6 +39,9 @@ class StoryBuilder:
     prompt: tuple[list[Piece], Span] | None = None
     shots: list[_PendingShot] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
+    # Every name the cast declares, even with a bad reference: mentions of it are not
+    # reported again as unknown.
+    _declared: list[str] = field(default_factory=list)
 
     def once(self, name: str, span: Span) -> bool:
         """Whether a section or setting is seen for the first time (reporting repeats)."""
@@ -79,9 +82,10 @@ class StoryBuilder:
         if not _NAME.fullmatch(name):
             self.sink.add("E312", name_span, name=name)
             return
-        if any(m.name == name for m in self.cast):
+        if name in self._declared:
             self.sink.add("E305", name_span, name=name, help="give each cast member its own name")
             return
+        self._declared.append(name)
         if kind is None or source is None:
             what = "a kind (`video` or `image`) and a source" if kind is None else "a source"
             self.sink.add("E106", name_span, what=f"cast member `{name}`", expected=what,
@@ -106,8 +110,7 @@ class StoryBuilder:
         self.shots.append(_PendingShot(timing, pieces, span))
 
     def _text(self, what: str, pieces: list[Piece], span: Span) -> Text:
-        names = [m.name for m in self.cast]
-        text = build_text(pieces, names, self.sink)
+        text = build_text(pieces, self._declared, self.sink)
         if not text.segments or all(
             getattr(s, "text", "x").strip() == "" for s in text.segments
         ):

@@ -109,9 +109,9 @@ def render_one(d: Diagnostic, lines: list[str] | None, color: bool = False) -> s
     s = d.span
     head = f"{d.path}:{s.line}:{s.column}: "
     out = [head + paint(d.severity, f"{d.severity}[{d.code}]") + ": " + paint("bold", d.message)]
+    gutter = " " * len(str(s.line))
     if lines is not None and 1 <= s.line <= len(lines):
         src = lines[s.line - 1].rstrip("\r\n").replace("\t", " ")
-        gutter = " " * len(str(s.line))
         end = s.end_column if s.end_line == s.line else len(src) + 1
         start = min(s.column - 1, len(src))
         pad = _width(src[:start])
@@ -120,7 +120,7 @@ def render_one(d: Diagnostic, lines: list[str] | None, color: bool = False) -> s
         out.append(paint("blue", f"{s.line} | ") + src)
         out.append(paint("blue", f"{gutter} | ") + " " * pad + paint(d.severity, "^" * carets))
     if d.help:
-        out.append(paint("blue", "  = ") + paint("bold", "help") + f": {d.help}")
+        out.append(paint("blue", f"{gutter} = ") + paint("bold", "help") + f": {d.help}")
     return "\n".join(out)
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from lark import Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Token, Tree, UnexpectedInput, UnexpectedToken
 
 from shotscript.compiler.ast import Span, Story, Timing
 from shotscript.compiler.build import StoryBuilder
@@ -111,7 +111,7 @@ def _syntax(e: UnexpectedInput, sink: Sink) -> None:
                  help="indent only cast members (under `cast`) and continued text")
         return
     line, col = e.line or 1, e.column or 1
-    if isinstance(e, UnexpectedCharacters) and col == 1:
+    if col == 1:
         detail = "a line must start with a setting, `cast`, `intro`, `prompt` or `shot`"
         help_ = "a shot is written `shot 0-3s text`; a comment starts with `#`"
     else:

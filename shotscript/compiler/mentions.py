@@ -117,7 +117,7 @@ def _unknown(shown: str, word: str, span: Span, names: Sequence[str], sink: Sink
         hint = "the cast is: " + ", ".join(f"`{n}`" for n in names)
     else:
         hint = "add a `cast` section that names it"
-    sink.add("E310", span, name=shown, help=hint + "  (`@@` writes a literal `@`)")
+    sink.add("E310", span, name=shown, help=hint if best else hint + " (`@@` writes a literal `@`)")
 
 
 def _warn_literal_characters(text: str, at: int, piece: Piece, sink: Sink) -> None:

@@ -1,0 +1,36 @@
+"""`shotscript check`: every mistake in every story, before anything is sent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from shotscript.cli.common import EXIT_ERRORS, check_all, paths_argument, print_diagnostics
+from shotscript.cli.common import stories_in, summary
+
+
+@click.command()
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for editors and CI.")
+def check(paths: tuple[Path, ...], fmt: str) -> None:
+    """Check story files (or folders of them, recursively) against every limit of the API.
+
+    Prints each problem as `path:line:col: error[CODE]: message` with the source line, a
+    caret and a fix. Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
+    """
+    results = check_all(stories_in(paths))
+    if fmt == "json":
+        report = [
+            {"path": r.path, "ok": r.ok, "diagnostics": [d.to_json() for d in r.diagnostics]}
+            for r in results
+        ]
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            print_diagnostics(r)
+        click.echo(summary(results), err=True)
+    if not all(r.ok for r in results):
+        raise SystemExit(EXIT_ERRORS)

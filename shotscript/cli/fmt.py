@@ -1,0 +1,62 @@
+"""`shotscript fmt`: canonical story files, and conversion between the two spellings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shotscript.cli.common import EXIT_ERRORS, paths_argument, print_diagnostics, stories_in
+from shotscript.compiler.driver import Result, check_file
+from shotscript.compiler.format import to_shot, to_yaml
+
+_SUFFIX = {"shot": ".shot", "yaml": ".yaml"}
+
+
+def formatted(result: Result, to: str) -> str:
+    """The story in canonical form of the chosen spelling."""
+    assert result.story is not None
+    return to_yaml(result.story) if to == "yaml" else to_shot(result.story, result.source)
+
+
+@click.command()
+@paths_argument
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; exit 1 if a file is not in canonical form.")
+@click.option("--to", type=click.Choice(["shot", "yaml"]),
+              help="Convert: print the story in the other spelling (files are not changed).")
+def fmt(paths: tuple[Path, ...], check_only: bool, to: str | None) -> None:
+    """Rewrite stories in canonical form (settings in order, cast aligned, one line per shot).
+
+    Comments stay with the line they precede. YAML files are left as they are. With --to,
+    prints each story converted to that spelling instead (`--to yaml` drops comments).
+    Stories with syntax errors are left alone.
+    """
+    files = stories_in(paths)
+    unformatted: list[str] = []
+    failed = False
+    for f in files:
+        result = check_file(f)
+        if result.story is None or any(
+            d.severity == "error" and d.code.startswith("E1") for d in result.diagnostics
+        ):
+            print_diagnostics(result)
+            failed = True
+            continue
+        if to is not None:
+            click.echo(formatted(result, to), nl=False)
+            continue
+        if f.suffix.lower() != ".shot":
+            continue  # YAML is left as its author (often a program) wrote it
+        new = formatted(result, "shot")
+        if new != result.source:
+            unformatted.append(str(f))
+            if not check_only:
+                f.write_text(new, encoding="utf-8")
+                click.echo(f"formatted {f}", err=True)
+    if check_only and unformatted:
+        for name in unformatted:
+            click.echo(f"would reformat {name}", err=True)
+        raise SystemExit(EXIT_ERRORS)
+    if failed:
+        raise SystemExit(EXIT_ERRORS)
