@@ -130,12 +130,17 @@ def _check_member(m: CastMember, story: Story, caps: Capabilities, sink: Sink) -
                  help=f"declare it as `{actual}`")
 
 
+_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106"}
+
+
 def check_cast(story: Story, region: str, caps: Capabilities, sink: Sink) -> None:
     """Reference counts, kinds allowed in the region, sources usable, mentions used."""
     cast = story.cast
     lo, hi = caps.limit("references_min"), caps.limit("references_max")
     cast_span = cast[0].span if cast else None
-    if not lo <= len(cast) <= hi:
+    # With no cast left because its lines were already reported, "0 references" is noise.
+    reported = any(d.code in _CAST_ERRORS for d in sink.items)
+    if not lo <= len(cast) <= hi and not (not cast and reported):
         span = cast[hi].span if len(cast) > hi else cast_span
         sink.add("E301", span, count=len(cast), min=lo, max=hi,
                  help="add a `cast` section with at least one reference" if not cast else

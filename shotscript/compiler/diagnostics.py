@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +138,5 @@ def render_json(diags: list[Diagnostic]) -> str:
 
 def display_path(path: Path) -> str:
     """A path as diagnostics show it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel

@@ -48,12 +48,14 @@ def _decode(data: bytes, sink: Sink) -> str | None:
         return None
 
 
-def parse(text: str, sink: Sink, path: Path | None = None, name: str | None = None) -> Story:
-    """Parse story text; the spelling (DSL or YAML) follows the file extension."""
+def parse(
+    text: str, sink: Sink, path: Path | None = None, name: str | None = None
+) -> Story | None:
+    """Parse story text (DSL or YAML, by the file extension); None when it is not a story."""
     suffix = Path(name or (path.name if path else "story.shot")).suffix.lower()
     if "\x00" in text:
         sink.add("E109", Span.at(1, 1, 1), detail="the file contains NUL bytes: not a text file")
-        return Story(path=path)
+        return None
     if suffix in (".yaml", ".yml"):
         from shotscript.compiler import yaml_front
 
@@ -162,7 +164,7 @@ def check_text(text: str, path: Path | None = None, name: str | None = None) -> 
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
-    payload = _build_payload(story, sink, capabilities())
+    payload = _build_payload(story, sink, capabilities()) if story is not None else None
     return Result(shown, text, story, payload, sink.sorted())
 
 
@@ -198,7 +200,7 @@ def loads(text: str, *, name: str = "story.shot") -> Story:
     """Parse story text; raise StoryError if it cannot be read as a story."""
     sink = Sink(name)
     story = parse(text, sink, None, name)
-    if sink.errors:
+    if story is None or sink.errors:
         raise StoryError(sink.sorted(), text)
     return story
 
@@ -215,7 +217,7 @@ def load(path: str | Path) -> Story:
     if text is None:
         raise StoryError(sink.sorted())
     story = parse(text, sink, p.absolute())
-    if sink.errors:
+    if story is None or sink.errors:
         raise StoryError(sink.sorted(), text)
     return story
 

@@ -54,19 +54,21 @@ def _build(tree: Tree[Token], b: StoryBuilder) -> None:
         if not isinstance(st, Tree):
             continue
         kids = st.children
-        head = st.meta
-        head_span = Span.at(head.line, head.column, len(st.data))
         if st.data == "setting":
             name, value = kids
             assert isinstance(name, Token)
             b.setting(str(name), str(value) if value is not None else None, token_span(name),
                       token_span(value) if isinstance(value, Token) else token_span(name))
-        elif st.data == "cast":
+            continue
+        keyword, *kids = kids
+        assert isinstance(keyword, Token)
+        head_span = token_span(keyword)
+        if st.data == "cast":
             if kids[0] is not None:
                 b.sink.add("E101", token_span(kids[0]),  # type: ignore[arg-type]
                            detail="cast members go on their own indented lines",
                            help="write `cast` alone, then one `  name video|image source` per line")
-            if not b.once("cast", Span.at(head.line, head.column, 4)):
+            if not b.once("cast", head_span):
                 continue
             for m in kids[1:]:
                 assert isinstance(m, Tree)
@@ -103,13 +105,18 @@ def _blocks(text: str) -> Iterator[tuple[int, str]]:
 
 def _syntax(e: UnexpectedInput, sink: Sink) -> None:
     """A syntax error as a diagnostic that says what the line should look like."""
-    if isinstance(e, UnexpectedToken) and e.token.type == "_INL":
+    if isinstance(e, UnexpectedToken) and str(e.token).startswith(("\n", "\r\n")):
+        # The error is at a line break: if the next real line is indented, that is it.
         tok = e.token
-        line = (tok.end_line or tok.line or 1)
-        col = tok.end_column or 1
-        sink.add("E102", Span.at(line, col, 1),
-                 help="indent only cast members (under `cast`) and continued text")
-        return
+        rest = str(tok).split("\n")
+        for k, line_text in enumerate(rest[1:], 1):
+            if line_text.strip() and not line_text.lstrip().startswith("#"):
+                if line_text[:1] in (" ", "\t"):
+                    indent = len(line_text) - len(line_text.lstrip())
+                    sink.add("E102", Span.at((tok.line or 1) + k, indent + 1, 1),
+                             help="indent only cast members (under `cast`) and continued text")
+                    return
+                break
     line, col = e.line or 1, e.column or 1
     if col == 1:
         detail = "a line must start with a setting, `cast`, `intro`, `prompt` or `shot`"

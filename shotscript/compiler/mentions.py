@@ -7,12 +7,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lark import UnexpectedInput
-
 from shotscript.compiler.ast import Mention, Plain, Segment, Span, Text
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.suggest import closest
-from shotscript.grammar.parser import parse_text
+from shotscript.grammar.parser import scan_text
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9_]+")
@@ -60,16 +58,11 @@ class Piece:
 
 def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[Segment]:
     """Segments of one line of text, reporting unknown mentions and lone `@`."""
-    try:
-        tree = parse_text(piece.text)
-    except UnexpectedInput as e:  # the text rule accepts every string; this is a bug guard
-        sink.add("E101", piece.span(getattr(e, "pos_in_stream", 0) or 0, 1), detail=str(e))
-        return [Plain(text=piece.text, span=piece.span(0, len(piece.text)))]
     out: list[Segment] = []
-    for tok in tree.children:
-        value = str(tok)
-        at = tok.start_pos or 0  # type: ignore[union-attr]
-        kind = tok.type  # type: ignore[union-attr]
+    if "@" not in piece.text:
+        _warn_literal_characters(piece.text, 0, piece, sink)
+        return [Plain(text=piece.text, span=piece.span(0, len(piece.text)))]
+    for kind, value, at in scan_text(piece.text):
         if kind == "LITERAL":
             _warn_literal_characters(value, at, piece, sink)
             out.append(Plain(text=value, span=piece.span(at, len(value))))

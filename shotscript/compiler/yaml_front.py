@@ -15,6 +15,7 @@ from shotscript.compiler.mentions import Piece
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_STD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 _SECTIONS = ("cast", "intro", "prompt", "shots")
 
 
@@ -60,7 +61,7 @@ class _Reader:
     def check_tags(self, node: Node) -> bool:
         """Refuse explicit non-standard tags (`!!python/object`, `!foo`): nothing is constructed."""
         ok = True
-        if not str(node.tag).startswith(_STD_TAG):
+        if node.tag not in _PLAIN_TAGS:
             self.sink.add("E110", _span(node), detail=f"YAML tag `{node.tag}` is not allowed",
                           help="story files are plain data: remove the tag")
             ok = False
@@ -123,9 +124,7 @@ class _Reader:
                               detail="a shot is `- 0-3s: text`, `- 3s: text` or `- text`")
 
     def story(self, root: Node | None, b: StoryBuilder) -> None:
-        if root is None:
-            return
-        if not self.check_tags(root) or not self.shape(root, "a YAML story", MappingNode):
+        if root is None or not self.shape(root, "a YAML story", MappingNode):
             return
         assert isinstance(root, MappingNode)
         for k, v in root.value:
@@ -147,18 +146,25 @@ class _Reader:
                 b.setting(key, [], ks, _span(v), shown="…")
 
 
-def parse(text: str, sink: Sink, path: Path | None = None) -> Story:
-    """Parse YAML story text into a Story; YAML syntax errors become one diagnostic."""
+def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
+    """Parse YAML story text into a Story; a YAML syntax error is one diagnostic and None."""
     builder = StoryBuilder(sink, path, sections=_SECTIONS)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        # An unclosed quote or bracket is reported at the end of the file; where it
+        # was opened (the context) is what a person needs to see.
+        at_end = e.problem_mark is not None and e.problem_mark.index >= len(text.rstrip())
+        mark = (e.context_mark if at_end and e.context_mark else None) or e.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        sink.add("E110", Span.at(line, col, 1), detail=f"YAML: {e.problem or e.context}")
-        return builder.finish()
+        detail = "; ".join(x for x in (e.context, e.problem) if x)
+        sink.add("E110", Span.at(line, col, 1), detail=f"YAML: {detail}")
+        return None
     except yaml.YAMLError as e:
         sink.add("E110", Span.at(1, 1, 1), detail=f"YAML: {e}")
-        return builder.finish()
-    _Reader(sink, text).story(root, builder)
+        return None
+    reader = _Reader(sink, text)
+    if root is not None and not reader.check_tags(root):
+        return None  # nothing of a file that asks for object construction is trusted
+    reader.story(root, builder)
     return builder.finish()
