@@ -72,9 +72,9 @@ def compile_(paths: tuple[Path, ...], fmt: str, out_dir: Path | None) -> None:
             target = out_dir / (Path(r.path).stem + suffix)
             target.write_text(text(r.payload) + "\n", encoding="utf-8")
             click.echo(f"wrote {target}", err=True)
-    elif len(results) == 1 and ok:
-        assert ok[0].payload is not None
-        click.echo(text(ok[0].payload))
+    elif len(results) == 1:
+        if ok and ok[0].payload is not None:
+            click.echo(text(ok[0].payload))
     elif fmt == "json":
         bodies = {r.path: r.payload.body() for r in ok if r.payload}
         click.echo(json.dumps(bodies, ensure_ascii=False, indent=2))

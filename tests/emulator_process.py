@@ -1,0 +1,155 @@
+"""Run the DashScope emulator as a real subprocess for a test (loopback only, free port).
+
+    from tests.emulator_process import start_emulator, emulator_fixture
+
+    with start_emulator("--time-scale", "0.01") as emu:
+        client = MyClient(base_url=emu.base_url, api_key="sk-test")   # http://127.0.0.1:P/api/v1
+        ...
+        assert emu.stats()["duplicate_creates"] == 0
+
+    fast_emulator = emulator_fixture("--time-scale", "0.01", scope="module")  # a pytest fixture
+
+`start_emulator(*args)` passes `args` to `python -m shotscript.emulator` (see
+`shotscript emulate --help`: --time-scale, --gen-seconds, --seed, --faults, --max-running, …),
+always on 127.0.0.1 with a free port, waits until it answers and returns an `Emulator`.
+Result videos are cached in one directory per machine, shared by all test runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE_DIR = Path(tempfile.gettempdir()) / "shotscript-emulator-test-media"
+_READY = re.compile(r"listening on (http://127\.0\.0\.1:(\d+))/api/v1")
+
+
+class Emulator:
+    """A running emulator process: where it is, its counters, and how to stop it."""
+
+    def __init__(self, process: subprocess.Popen[bytes], root_url: str, log_path: Path) -> None:
+        self.process = process
+        self.root_url = root_url  # http://127.0.0.1:PORT
+        self.base_url = root_url + "/api/v1"  # what DASHSCOPE_HTTP_BASE_URL takes
+        self.log_path = log_path
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self.root_url.rsplit(":", 1)[1])
+
+    def stats(self) -> dict[str, Any]:
+        """`GET /_emulator/stats`: creates, duplicate_creates, polls, uploads, downloads, …"""
+        return self._call("GET", "/_emulator/stats")
+
+    def reset(self, *, faults: str | None = None, seed: int | None = None) -> dict[str, Any]:
+        """Forget all tasks, uploads and counters; optionally switch faults SPEC or seed."""
+        options: dict[str, Any] = {}
+        if faults is not None:
+            options["faults"] = faults
+        if seed is not None:
+            options["seed"] = seed
+        return self._call("POST", "/_emulator/reset", options)
+
+    def log(self) -> str:
+        """Everything the process printed so far."""
+        return self.log_path.read_text("utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after 5 s) and remove its log."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        with contextlib.suppress(OSError):
+            self.log_path.unlink()
+            self.log_path.parent.rmdir()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.root_url + path, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def start_emulator(*args: str, timeout: float = 30.0) -> Emulator:
+    """Start `python -m shotscript.emulator *args` on 127.0.0.1 with a free port; wait for it."""
+    forbidden = {"--host", "--port", "--watch-stdin"}
+    if forbidden & {a.split("=", 1)[0] for a in args}:
+        raise ValueError("start_emulator chooses --host, --port and --watch-stdin itself")
+    if not any(a.split("=", 1)[0] == "--cache-dir" for a in args):
+        args = (*args, "--cache-dir", str(CACHE_DIR))
+    log_path = Path(tempfile.mkdtemp(prefix="shotscript-emulator-")) / "emulator.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env.pop("DASHSCOPE_API_KEY", None)  # the emulator never needs a real key
+    command = [sys.executable, "-m", "shotscript.emulator", "--host", "127.0.0.1", "--port", "0"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*command, "--watch-stdin", *args],
+            stdin=subprocess.PIPE,  # closed when this process dies: the emulator then exits
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
+    emulator = None
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the emulator exited with {process.returncode}:\n{_tail(log_path)}")
+            if emulator is None:
+                match = _READY.search(log_path.read_text("utf-8", errors="replace"))
+                if match:
+                    emulator = Emulator(process, match.group(1), log_path)
+            if emulator is not None:
+                with contextlib.suppress(OSError, urllib.error.URLError):
+                    emulator.stats()
+                    return emulator
+            time.sleep(0.05)
+        raise RuntimeError(f"the emulator did not answer within {timeout} s:\n{_tail(log_path)}")
+    except BaseException:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+        raise
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
+
+
+def emulator_fixture(*args: str, scope: str = "function") -> Callable[..., Any]:
+    """A pytest fixture running one emulator with `args` per `scope` (function, module, session)."""
+
+    @pytest.fixture(scope=scope)  # type: ignore[call-overload,untyped-decorator]
+    def _emulator() -> Iterator[Emulator]:
+        with start_emulator(*args) as emulator:
+            yield emulator
+
+    return _emulator  # type: ignore[no-any-return]

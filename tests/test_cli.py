@@ -1,0 +1,138 @@
+"""The story commands as a user runs them: output, files written, exit status 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from shotscript.cli import cli
+from tests.conftest import GOLDEN, ROOT, STORIES
+
+BAD = ROOT / "tests" / "bad"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_clean_folder_exits_0() -> None:
+    code, _, err = run("check", str(STORIES))
+    assert code == 0
+    assert "0 with errors" in err
+
+
+def test_check_errors_exit_1_with_file_line_col() -> None:
+    code, _, err = run("check", str(BAD / "size.shot"))
+    assert code == 1
+    assert "tests/bad/size.shot:2:6: error[E405]" in err
+    assert "help: did you mean `1280*720`?" in err
+
+
+def test_check_json_for_tools() -> None:
+    code, out, _ = run("check", "--format", "json", str(BAD / "many-mistakes.shot"))
+    assert code == 1
+    [report] = json.loads(out)
+    assert report["ok"] is False
+    assert {d["code"] for d in report["diagnostics"]} >= {"E104", "E201", "E405", "E310"}
+    first = report["diagnostics"][0]
+    assert set(first) >= {"path", "line", "column", "severity", "code", "message", "help"}
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert run("check")[0] == 2
+    assert run("check", str(tmp_path / "nope.shot"))[0] == 2
+    assert run("compile", str(STORIES / "seed" / "pet.shot"), "--format", "xml")[0] == 2
+    (tmp_path / "notes.txt").write_text("hi")
+    code, _, err = run("check", str(tmp_path / "notes.txt"))
+    assert code == 2 and "not a story file" in err
+    code, _, err = run("check", str(tmp_path))
+    assert code == 2 and "no story files" in err
+
+
+def test_compile_prints_the_exact_body() -> None:
+    code, out, _ = run("compile", str(STORIES / "seed" / "smartwatch.shot"))
+    assert code == 0
+    assert json.loads(out) == json.loads((GOLDEN / "seed-payloads" / "smartwatch.json").read_text())
+
+
+def test_compile_prompt_format() -> None:
+    code, out, _ = run("compile", str(STORIES / "seed" / "pet.yaml"), "--format", "prompt")
+    assert code == 0
+    assert out == (GOLDEN / "seed-payloads" / "pet-prompt.txt").read_text("utf-8")
+
+
+def test_compile_curl_uses_the_variable_never_a_key(tmp_path: Path) -> None:
+    secret = "sk-" + "z" * 32
+    code, out, _ = run("compile", str(STORIES / "seed" / "smartwatch.shot"), "--format", "curl",
+                       env={"DASHSCOPE_API_KEY": secret, "DASHSCOPE_HTTP_BASE_URL": ""})
+    assert code == 0
+    assert secret not in out
+    assert '-H "Authorization: Bearer $DASHSCOPE_API_KEY"' in out
+    assert "X-DashScope-Async: enable" in out
+    assert "https://dashscope.aliyuncs.com/api/v1/services/aigc/video-generation/" in out
+    # The command is valid shell that sends exactly the body: run it with a fake curl.
+    fake = tmp_path / "curl"
+    fake.write_text('#!/bin/sh\ncat > "$(dirname "$0")/body.json"\n')
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "DASHSCOPE_API_KEY": secret}
+    subprocess.run(["sh", "-c", out], check=True, env=env)
+    body = json.loads((tmp_path / "body.json").read_text())
+    assert body == json.loads((GOLDEN / "seed-payloads" / "smartwatch.json").read_text())
+
+
+def test_compile_curl_refuses_local_files() -> None:
+    code, _, err = run("compile", str(STORIES / "spec" / "smartwatch.shot"), "--format", "curl")
+    assert code == 1 and "local reference files" in err
+
+
+def test_compile_folder_to_out_dir(tmp_path: Path) -> None:
+    code, _, _ = run("compile", str(STORIES / "seed"), "--out", str(tmp_path))
+    assert code == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert "smartwatch.json" in written and "pet.json" in written
+
+
+def test_compile_bad_story_exits_1_and_prints_no_body() -> None:
+    code, out, err = run("compile", str(BAD / "gap.shot"))
+    assert code == 1 and out == "" and "E204" in err
+
+
+def test_fmt_check_and_rewrite(tmp_path: Path) -> None:
+    story = tmp_path / "s.shot"
+    shutil.copy(STORIES / "seed" / "smartwatch.shot", story)
+    code, _, err = run("fmt", "--check", str(story))
+    assert code == 1 and "would reformat" in err
+    assert run("fmt", str(story))[0] == 0
+    assert run("fmt", "--check", str(story))[0] == 0
+    text = story.read_text()
+    assert text.startswith("# The official smartwatch example")  # comments kept
+    assert "shot 3s    @girl在健身房运动" in text
+
+
+def test_fmt_converts_between_spellings(tmp_path: Path) -> None:
+    code, out, _ = run("fmt", "--to", "yaml", str(STORIES / "seed" / "smartwatch.shot"))
+    assert code == 0
+    (tmp_path / "s.yaml").write_text(out)
+    code, back, _ = run("fmt", "--to", "shot", str(tmp_path / "s.yaml"))
+    assert code == 0 and "shot 0-3s  @girl在办公室中" in back
+
+
+def test_fmt_leaves_stories_with_syntax_errors_alone(tmp_path: Path) -> None:
+    story = tmp_path / "s.shot"
+    shutil.copy(BAD / "syntax-line-start.shot", story)
+    before = story.read_text()
+    code, _, err = run("fmt", str(story))
+    assert code == 1 and "E101" in err and story.read_text() == before
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    proc = subprocess.run([sys.executable, "-m", "shotscript", "check", str(BAD / "gap.shot")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "error[E204]" in proc.stderr and "Traceback" not in proc.stderr
