@@ -4,6 +4,7 @@ never crashes, whatever it is given."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def stories(draw: st.DrawFn) -> Gen:
     cuts = sorted(draw(st.lists(st.integers(1, duration - 1), min_size=n - 1, max_size=n - 1,
                                 unique=True)))
     bounds = [0, *cuts, duration]
-    slots = list(zip(bounds, bounds[1:], strict=False))
+    slots = list(itertools.pairwise(bounds))
     lang = draw(st.sampled_from(["zh", "en"]))
     lines = [f"duration {duration}", f"lang {lang}"]
     if n == 1:
@@ -105,7 +106,7 @@ def test_valid_stories_compile_and_markers_parse_back(g: Gen) -> None:
     # Contiguous from 0 to the duration, one slot per shot, each at least a second.
     assert laid[0][0] == 0 and laid[-1][1] == g.duration
     assert all(a < b for a, b in laid)
-    assert all(x[1] == y[0] for x, y in zip(laid, laid[1:], strict=False))
+    assert all(x[1] == y[0] for x, y in itertools.pairwise(laid))
     for form, drawn, got in zip(g.forms, g.slots, laid, strict=True):
         if form == "range":
             assert got == drawn

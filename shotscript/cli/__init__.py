@@ -11,7 +11,9 @@ import click
 COMMANDS: dict[str, str] = {
     "check": "shotscript.cli.check:check",
     "compile": "shotscript.cli.compile:compile_",
+    "emulate": "shotscript.cli.emulate:emulate",
     "fmt": "shotscript.cli.fmt:fmt",
+    "render": "shotscript.cli.render:render",
 }
 
 

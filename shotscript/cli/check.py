@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from shotscript.cli.common import EXIT_ERRORS, check_all, paths_argument, print_diagnostics
-from shotscript.cli.common import stories_in, summary
+from shotscript.cli.common import (
+    EXIT_ERRORS,
+    check_all,
+    paths_argument,
+    print_diagnostics,
+    stories_in,
+    summary,
+)
 
 
 @click.command()

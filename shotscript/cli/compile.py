@@ -9,8 +9,13 @@ from pathlib import Path
 
 import click
 
-from shotscript.cli.common import EXIT_ERRORS, check_all, paths_argument, print_diagnostics
-from shotscript.cli.common import stories_in
+from shotscript.cli.common import (
+    EXIT_ERRORS,
+    check_all,
+    paths_argument,
+    print_diagnostics,
+    stories_in,
+)
 from shotscript.compiler.payload import Payload
 
 ENDPOINT = "/services/aigc/video-generation/video-synthesis"

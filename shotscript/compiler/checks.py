@@ -11,6 +11,7 @@ from shotscript.compiler.references import (
     local_path,
     scheme,
     sniff,
+    valid_url,
 )
 from shotscript.compiler.suggest import closest, did_you_mean
 
@@ -104,7 +105,7 @@ def _check_member(m: CastMember, story: Story, caps: Capabilities, sink: Sink) -
             sink.add("E307", m.source_span,
                      detail=f"`{sch}://` references are not supported (http, https, oss only)")
             return
-        if sch in ("http", "https") and (" " in m.source or len(m.source) <= len(sch) + 3):
+        if not valid_url(m.source):
             sink.add("E307", m.source_span, detail=f"`{m.source}` is not a valid URL")
             return
         by_ext = kind_by_extension(m.source, caps)

@@ -130,3 +130,22 @@ _TABLE: tuple[Code, ...] = (
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}
+
+
+def markdown() -> str:
+    """docs/diagnostics.md: every code with its name, severity, meaning and wording."""
+    rows = [
+        "# Diagnostic codes",
+        "",
+        "Every diagnostic `shotscript check` can print. Generated from",
+        "`shotscript/compiler/codes.py` (a test keeps this page equal to it).",
+        "E1xx: the file and its syntax; E2xx: time; E3xx: cast, references and mentions;",
+        "E4xx: model, region and parameters; W5xx: warnings (exit status stays 0).",
+        "",
+        "| code | name | severity | meaning | message |",
+        "|---|---|---|---|---|",
+    ]
+    for c in _TABLE:
+        message = c.message.replace("|", "\\|")
+        rows.append(f"| {c.code} | `{c.name}` | {c.severity} | {c.summary} | {message} |")
+    return "\n".join(rows) + "\n"

@@ -18,9 +18,23 @@ def scheme(source: str) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def valid_url(source: str) -> bool:
+    """Whether a URL has a host and parses (no spaces, brackets that close)."""
+    try:
+        parts = urlsplit(source)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return bool(parts.netloc) and not any(c.isspace() for c in source)
+
+
 def extension(source: str) -> str:
     """The lower-case file extension of a URL's path or a file path, without the dot."""
-    path = urlsplit(source).path if scheme(source) else source
+    path = source
+    if scheme(source):
+        try:
+            path = urlsplit(source).path
+        except ValueError:
+            path = source.split("?", 1)[0]
     return Path(path).suffix.lower().lstrip(".")
 
 

@@ -113,5 +113,6 @@ def check_slots(slots: list[Slot], duration: int, sink: Sink, shots: tuple[Shot,
             sink.add("E206", where, index=k + 1, seconds=slot.end - slot.start)
     if slots and slots[-1].end != duration:
         last = shots[-1]
-        sink.add("E207", last.timing.span if last.timing else last.span, end=slots[-1].end,
-                 duration=duration, help=f"end the last shot at {duration} s or set `duration {slots[-1].end}`")
+        end = slots[-1].end
+        sink.add("E207", last.timing.span if last.timing else last.span, end=end,
+                 duration=duration, help=f"end the last shot at {duration} s or set `duration {end}`")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
 from lark import Lark, Token, Tree
 
 START_RULES = ("start", "timing", "text")
+TEXT_TERMINALS = ("LITERAL", "ESCAPED_AT", "BRACED_MENTION", "MENTION", "LONE_AT")
 
 
 @cache
@@ -19,7 +22,6 @@ def parser() -> Lark:
         parser="lalr",
         lexer="contextual",
         start=list(START_RULES),
-        propagate_positions=True,
         maybe_placeholders=True,
         cache=True,
     )
@@ -38,5 +40,21 @@ def parse_timing(text: str) -> Tree[Token]:
 
 
 def parse_text(text: str) -> Tree[Token]:
-    """Parse shot text into literal runs and @mentions."""
+    """Parse shot text into literal runs and @mentions with the LALR `text` rule."""
     return parser().parse(text, start="text")
+
+
+@cache
+def _text_scanner() -> re.Pattern[str]:
+    # The `text` rule is a flat sequence of terminals (a regular language), so one
+    # alternation of the grammar's own terminal patterns, highest priority first,
+    # tokenizes it exactly as the parser does, without a parser run per line.
+    terms = sorted((parser().get_terminal(n) for n in TEXT_TERMINALS), key=lambda t: -t.priority)
+    return re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terms))
+
+
+def scan_text(text: str) -> Iterator[tuple[str, str, int]]:
+    """The `text` rule's tokens of a string: (terminal name, value, offset)."""
+    for m in _text_scanner().finditer(text):
+        assert m.lastgroup is not None
+        yield m.lastgroup, m.group(), m.start()

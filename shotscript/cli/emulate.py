@@ -1,0 +1,130 @@
+"""`shotscript emulate`: run the local DashScope-compatible emulator (for tests and benchmarks)."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import click
+
+from shotscript.compiler.capabilities import capabilities
+
+
+def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    from shotscript.emulator.faults import FaultSpec
+
+    try:
+        return FaultSpec.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _keys(ctx: click.Context, param: click.Parameter, value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    keys = frozenset(k.strip() for k in value.split(",") if k.strip())
+    if not keys:
+        raise click.BadParameter("give at least one key")
+    return keys
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one (the ready line names it).")
+@click.option("--region", type=click.Choice(sorted(capabilities().regions)),
+              default=str(capabilities().defaults["region"]), show_default=True,
+              help="The one region served: its models, durations and inputs.")
+@click.option("--time-scale", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Generation takes about 60-120 s times this (0.01: about a second).")
+@click.option("--gen-seconds", type=click.FloatRange(min=0), default=None,
+              help="A fixed generation time in seconds, for benchmarks (overrides --time-scale).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of timings, task ids and faults: the same requests give the same run.")
+@click.option("--faults", "faults", default="", callback=_faults, metavar="SPEC",
+              help="e.g. '429=0.2,500=0.05*3,reset=0.02,slow=0.1,truncate=0.05,fail=0.02' "
+                   "(probability, optional *burst length).")
+@click.option("--slow-seconds", default=3.0, show_default=True, type=click.FloatRange(min=0),
+              help="How long the `slow` fault delays an answer.")
+@click.option("--keys", callback=_keys, default=None, metavar="K1,K2",
+              help="Accept only these API keys (default: any key not starting with 'bad').")
+@click.option("--max-running", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Tasks in progress per key and model before creates get 429.")
+@click.option("--create-rps", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Creates per second per key and model before 429.")
+@click.option("--poll-rps", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Task queries per second per key before 429.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where generated result videos are kept (default: ~/.cache/shotscript/emulator-media).")
+@click.option("--moderation-marker", default="[[moderate]]", show_default=True,
+              help="Prompt text that makes a task end FAILED with DataInspectionFailed.")
+@click.option("--ip-marker", default="[[ip]]", show_default=True,
+              help="Prompt text that makes a task end FAILED with IPInfringementSuspect.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option("--access-log", is_flag=True, help="Log every request.")
+@click.option("--watch-stdin", is_flag=True, hidden=True,
+              help="Exit when stdin closes (used by the test helper so a dead test run leaves nothing behind).")
+def emulate(
+    host: str,
+    port: int,
+    region: str,
+    time_scale: float,
+    gen_seconds: float | None,
+    seed: int,
+    faults: object,
+    slow_seconds: float,
+    keys: frozenset[str] | None,
+    max_running: int,
+    create_rps: float,
+    poll_rps: float,
+    cache_dir: Path | None,
+    moderation_marker: str,
+    ip_marker: str,
+    log_level: str,
+    access_log: bool,
+    watch_stdin: bool,
+) -> None:
+    """Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT.
+
+    \b
+    Point clients at http://HOST:PORT/api/v1 (e.g. DASHSCOPE_HTTP_BASE_URL).
+    GET /_emulator/stats gives counters; POST /_emulator/reset clears state.
+    """
+    from shotscript.emulator.config import EmulatorConfig, default_cache_dir
+    from shotscript.emulator.faults import FaultSpec
+    from shotscript.emulator.server import run
+
+    if not _loopback(host):
+        click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
+    assert isinstance(faults, FaultSpec)
+    config = EmulatorConfig(
+        host=host,
+        port=port,
+        region=region,
+        time_scale=time_scale,
+        gen_seconds=gen_seconds,
+        seed=seed,
+        faults=faults,
+        slow_seconds=slow_seconds,
+        keys=keys,
+        max_running=max_running,
+        create_rps=create_rps,
+        poll_rps=poll_rps,
+        cache_dir=cache_dir or default_cache_dir(),
+        moderation_marker=moderation_marker,
+        ip_marker=ip_marker,
+    )
+    try:
+        run(config, log_level=log_level, access_log=access_log, watch_stdin=watch_stdin)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

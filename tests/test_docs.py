@@ -1,0 +1,46 @@
+"""The docs cannot drift: the code table is generated, README commands are run."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from click.testing import CliRunner
+
+from shotscript.cli import cli
+from shotscript.compiler.codes import markdown
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def test_diagnostics_page_is_generated_from_the_registry() -> None:
+    assert (ROOT / "docs" / "diagnostics.md").read_text("utf-8") == markdown(), (
+        "regenerate: python -c 'from shotscript.compiler.codes import markdown; "
+        "open(\"docs/diagnostics.md\",\"w\").write(markdown())'"
+    )
+
+
+def test_readme_story_example_compiles_to_what_the_readme_shows(tmp_path, monkeypatch) -> None:
+    story = re.search(r"<!-- example:story -->\n```\w*\n(.*?)```", README, re.S)
+    shown = re.search(r"<!-- example:payload -->\n```\w*\n(.*?)```", README, re.S)
+    assert story and shown
+    (tmp_path / "ad.shot").write_text(story.group(1), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["compile", "ad.shot"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == shown.group(1)
+
+
+def test_readme_shotscript_commands_exist() -> None:
+    for line in re.findall(r"^\s*(?:\$ )?(shotscript [^\n#]+)", README, re.M):
+        args = shlex.split(line)[1:]
+        result = CliRunner().invoke(cli, [args[0], "--help"])
+        assert result.exit_code == 0, f"README names `{line}` but `{args[0]}` has no --help"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    block = re.search(r"<!-- command:test -->\n```sh\n(.*?)\n```", README, re.S)
+    assert block
+    ci = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+    assert block.group(1) in ci
