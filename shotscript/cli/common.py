@@ -41,7 +41,8 @@ def stories_in(paths: tuple[Path, ...]) -> list[Path]:
 def print_diagnostics(result: Result) -> None:
     """A file's diagnostics on stderr, rustc style."""
     if result.diagnostics:
-        click.echo(render_human(result.diagnostics, result.source, color=use_color()), err=True)
+        text = render_human(result.diagnostics, result.source, use_color(), result.path)
+        click.echo(text, err=True)
         click.echo("", err=True)
 
 

@@ -16,18 +16,23 @@ if TYPE_CHECKING:
 
 
 class Span(BaseModel):
-    """A place in a source file: 1-based line and column, end exclusive."""
+    """A place in a source file: 1-based line and column, end exclusive.
+
+    `file` is set only for places outside the story file itself (a folder's shotscript.toml).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     line: int
     column: int
     end_line: int
     end_column: int
+    file: str | None = None
 
     @classmethod
-    def at(cls, line: int, column: int, width: int = 1) -> Span:
+    def at(cls, line: int, column: int, width: int = 1, file: str | None = None) -> Span:
         """A span on one line starting at `column`, `width` characters wide."""
-        return cls(line=line, column=column, end_line=line, end_column=column + max(width, 1))
+        return cls(line=line, column=column, end_line=line, end_column=column + max(width, 1),
+                   file=file)
 
 
 NOWHERE = Span(line=1, column=1, end_line=1, end_column=2)

@@ -62,8 +62,9 @@ class Sink:
         """Record a diagnostic; its message comes from the code's template in codes.py."""
         spec = CODES[code]
         message = spec.message.format(**args) if args or "{" in spec.message else spec.message
+        span = span or NOWHERE
         self.items.append(
-            Diagnostic(code, spec.severity, message, span or NOWHERE, self.path, help)
+            Diagnostic(code, spec.severity, message, span, span.file or self.path, help)
         )
 
     @property
@@ -125,10 +126,27 @@ def render_one(d: Diagnostic, lines: list[str] | None, color: bool = False) -> s
     return "\n".join(out)
 
 
-def render_human(diags: list[Diagnostic], source: str | None, color: bool = False) -> str:
-    """Render diagnostics of one file for a terminal (no colour unless asked)."""
+def render_human(
+    diags: list[Diagnostic], source: str | None, color: bool = False, path: str | None = None
+) -> str:
+    """Render the diagnostics of the story file `path` (whose text is `source`) for a terminal.
+
+    A diagnostic in another file (a folder's shotscript.toml) shows that file's line.
+    """
     lines = source.splitlines() if source is not None else None
-    return "\n\n".join(render_one(d, lines, color) for d in diags)
+    others: dict[str, list[str] | None] = {}
+
+    def lines_of(d: Diagnostic) -> list[str] | None:
+        if path is None or d.path == path:
+            return lines
+        if d.path not in others:
+            try:
+                others[d.path] = Path(d.path).read_text("utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                others[d.path] = None
+        return others[d.path]
+
+    return "\n\n".join(render_one(d, lines_of(d), color) for d in diags)
 
 
 def render_json(diags: list[Diagnostic]) -> str:

@@ -9,6 +9,7 @@ from shotscript.compiler import checks
 from shotscript.compiler.ast import Span, Story, Text
 from shotscript.compiler.capabilities import Capabilities, capabilities
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
+from shotscript.compiler.folder_config import folder_config
 from shotscript.compiler.mentions import compiled, spell
 from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
 from shotscript.compiler.prompt import ShotText, render
@@ -71,6 +72,9 @@ def _prompt_span(story: Story) -> Span | None:
 
 def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | None:
     """Run the checks and, if nothing is wrong, build the payload."""
+    defaults = folder_config(story.path, sink).settings
+    if defaults:  # the story's own settings win over its folders'
+        story = story.model_copy(update={"settings": {**defaults, **story.settings}})
     checks.check_structure(story, sink)
     model, region = checks.check_model_region(story, caps, sink)
     checks.check_parameters(story, model, region, caps, sink)
