@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from shotscript.compiler.diagnostics import Sink, render_human
 from shotscript.compiler.driver import check_file
 from shotscript.compiler.folder_config import FolderConfig, folder_config
-from shotscript.compiler.diagnostics import Sink, render_human
 from tests.conftest import STORIES
 
 
@@ -42,7 +42,8 @@ def test_the_story_overrides_its_folder(tmp_path: Path) -> None:
 
 
 def test_mistakes_in_the_file_point_into_it(tmp_path: Path) -> None:
-    (tmp_path / "shotscript.toml").write_text('size = "1280x720"\ntitle = "x"\n[render]\nconcurency = 2\n')
+    (tmp_path / "shotscript.toml").write_text(
+        'size = "1280x720"\ntitle = "x"\n[render]\nconcurency = 2\n')
     result = check_file(_story(tmp_path))
     got = {(d.code, Path(d.path).name, d.span.line, d.span.column) for d in result.diagnostics}
     assert got == {("E405", "shotscript.toml", 1, 8), ("E104", "shotscript.toml", 2, 1),
