@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shotscript.compiler.ast import CastMember, Story
 from shotscript.compiler.capabilities import Capabilities
 from shotscript.compiler.diagnostics import Sink
@@ -10,10 +12,9 @@ from shotscript.compiler.references import (
     kind_by_extension,
     local_path,
     scheme,
-    sniff,
     valid_url,
 )
-from shotscript.compiler.suggest import closest, did_you_mean
+from shotscript.compiler.suggest import did_you_mean
 
 
 def _names(values: object) -> str:
@@ -118,17 +119,24 @@ def _check_member(m: CastMember, story: Story, caps: Capabilities, sink: Sink) -
         sink.add("E308", m.source_span, path=m.source,
                  help="paths are relative to the story file's folder")
         return
-    actual = sniff(path)
-    if actual is None:
-        by_ext = kind_by_extension(m.source, caps)
-        exts = _names(caps.media[m.kind].extensions)
-        if by_ext != m.kind:
+    _check_media(m, path, sink)
+
+
+def _check_media(m: CastMember, path: Path, sink: Sink) -> None:
+    """Probe a local file (PyAV, Pillow) and report what the service would refuse."""
+    from shotscript.media import check_reference, probe  # PyAV: only for local files
+
+    info = probe(path)
+    for problem in check_reference(info, m.kind):
+        if problem.code == "media-kind-mismatch":
+            actual = info.kind
             sink.add("E309", m.source_span, name=m.name, kind=m.kind, path=m.source,
-                     actual="not a file of that kind", help=f"{m.kind} files: {exts}")
-    elif actual != m.kind:
-        sink.add("E309", m.source_span, name=m.name, kind=m.kind, path=m.source,
-                 actual=f"an {actual}" if actual == "image" else f"a {actual}",
-                 help=f"declare it as `{actual}`")
+                     actual=f"an {actual}" if actual == "image" else f"a {actual}",
+                     help=f"declare it as `{actual}`")
+        else:
+            code = "E314" if problem.severity == "error" else "W506"
+            sink.add(code, m.source_span, detail=f"{problem.message} [{problem.code}]",
+                     help=problem.help)
 
 
 _CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106"}
@@ -186,6 +194,3 @@ def check_structure(story: Story, sink: Sink) -> None:
         sink.add("E107", None, help="add `shot 0-5s …` lines, or one `prompt …` line")
 
 
-def suggest_size(value: str, caps: Capabilities) -> str | None:
-    """The closest allowed size to a written one (for help lines)."""
-    return closest(value, caps.sizes_for(str(caps.defaults["model"])))

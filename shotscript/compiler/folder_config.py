@@ -112,15 +112,17 @@ def _read(path: Path, mtime_ns: int) -> tuple[dict[str, Setting], dict[str, obje
     return settings, render, sink
 
 
-def configs_above(story_path: Path) -> list[Path]:
+def configs_above(story_path: Path) -> tuple[Path, ...]:
     """The shotscript.toml files from the filesystem root down to the story's folder."""
-    found = []
-    folder = story_path.absolute().parent
-    for d in (folder, *folder.parents):
-        candidate = d / CONFIG_NAME
-        if candidate.is_file():
-            found.append(candidate)
-    return found[::-1]
+    return _configs_in(story_path.absolute().parent)
+
+
+@cache
+def _configs_in(folder: Path) -> tuple[Path, ...]:
+    # Cached per folder: a batch checks many stories of few folders. A file created
+    # while the process runs is seen by the next process.
+    found = [d / CONFIG_NAME for d in (folder, *folder.parents) if (d / CONFIG_NAME).is_file()]
+    return tuple(found[::-1])
 
 
 def folder_config(story_path: Path | None, sink: Sink) -> FolderConfig:

@@ -44,22 +44,6 @@ def kind_by_extension(source: str, caps: Capabilities) -> str | None:
     return next((k for k, m in caps.media.items() if ext in m.extensions), None)
 
 
-def sniff(path: Path) -> str | None:
-    """`video`, `image` or None, from the first bytes of a local file (its magic number)."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(16)
-    except OSError:
-        return None
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"BM")) or (
-        head.startswith(b"RIFF") and head[8:12] == b"WEBP"
-    ):
-        return "image"
-    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
-        return "video"
-    return None
-
-
 def local_path(source: str, story_path: Path | None) -> Path:
     """A local source resolved against the story file's folder."""
     p = Path(source).expanduser()
