@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from shotscript.compiler.capabilities import capabilities
+from shotscript.emulator.config import DEFAULT_CREATE_RPS, DEFAULT_MAX_RUNNING, DEFAULT_POLL_RPS
 
 
 def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -30,41 +31,112 @@ def _keys(ctx: click.Context, param: click.Parameter, value: str | None) -> froz
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on; 0 picks a free one (the ready line names it).")
-@click.option("--region", type=click.Choice(sorted(capabilities().regions)),
-              default=str(capabilities().defaults["region"]), show_default=True,
-              help="The one region served: its models, durations and inputs.")
-@click.option("--time-scale", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Generation takes about 60-120 s times this (0.01: about a second).")
-@click.option("--gen-seconds", type=click.FloatRange(min=0), default=None,
-              help="A fixed generation time in seconds, for benchmarks (overrides --time-scale).")
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Seed of timings, task ids and faults: the same requests give the same run.")
-@click.option("--faults", "faults", default="", callback=_faults, metavar="SPEC",
-              help="e.g. '429=0.2,500=0.05*3,reset=0.02,slow=0.1,truncate=0.05,fail=0.02' "
-                   "(probability, optional *burst length).")
-@click.option("--slow-seconds", default=3.0, show_default=True, type=click.FloatRange(min=0),
-              help="How long the `slow` fault delays an answer.")
-@click.option("--keys", callback=_keys, default=None, metavar="K1,K2",
-              help="Accept only these API keys (default: any key not starting with 'bad').")
-@click.option("--max-running", default=5, show_default=True, type=click.IntRange(min=1),
-              help="Tasks in progress per key and model before creates get 429.")
-@click.option("--create-rps", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Creates per second per key and model before 429.")
-@click.option("--poll-rps", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Task queries per second per key before 429.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where generated result videos are kept (default: ~/.cache/shotscript/emulator-media).")
-@click.option("--moderation-marker", default="[[moderate]]", show_default=True,
-              help="Prompt text that makes a task end FAILED with DataInspectionFailed.")
-@click.option("--ip-marker", default="[[ip]]", show_default=True,
-              help="Prompt text that makes a task end FAILED with IPInfringementSuspect.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 picks a free one (the ready line names it).",
+)
+@click.option(
+    "--region",
+    type=click.Choice(sorted(capabilities().regions)),
+    default=str(capabilities().defaults["region"]),
+    show_default=True,
+    help="The one region served: its models, durations and inputs.",
+)
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Generation takes about 60-120 s times this (0.01: about a second).",
+)
+@click.option(
+    "--gen-seconds",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="A fixed generation time in seconds, for benchmarks (overrides --time-scale).",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed of timings, task ids and faults: the same requests give the same run.",
+)
+@click.option(
+    "--faults",
+    "faults",
+    default="",
+    callback=_faults,
+    metavar="SPEC",
+    help="e.g. '429=0.2,500=0.05*3,reset=0.02,slow=0.1,truncate=0.05,fail=0.02' "
+    "(probability, optional *burst length).",
+)
+@click.option(
+    "--slow-seconds",
+    default=3.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="How long the `slow` fault delays an answer.",
+)
+@click.option(
+    "--keys",
+    callback=_keys,
+    default=None,
+    metavar="K1,K2",
+    help="Accept only these API keys (default: any key not starting with 'bad').",
+)
+@click.option(
+    "--max-running",
+    default=DEFAULT_MAX_RUNNING,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Tasks in progress per key and model before creates get 429.",
+)
+@click.option(
+    "--create-rps",
+    default=DEFAULT_CREATE_RPS,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Creates per second per key and model before 429.",
+)
+@click.option(
+    "--poll-rps",
+    default=DEFAULT_POLL_RPS,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Task queries per second per key before 429.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where generated result videos are kept (default: ~/.cache/shotscript/emulator-media).",
+)
+@click.option(
+    "--moderation-marker",
+    default="[[moderate]]",
+    show_default=True,
+    help="Prompt text that makes a task end FAILED with DataInspectionFailed.",
+)
+@click.option(
+    "--ip-marker",
+    default="[[ip]]",
+    show_default=True,
+    help="Prompt text that makes a task end FAILED with IPInfringementSuspect.",
+)
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
 @click.option("--access-log", is_flag=True, help="Log every request.")
-@click.option("--watch-stdin", is_flag=True, hidden=True,
-              help="Exit when stdin closes (used by the test helper so a dead test run leaves nothing behind).")
+@click.option(
+    "--watch-stdin",
+    is_flag=True,
+    hidden=True,
+    help="Exit when stdin closes (the test helper's way to leave nothing behind).",
+)
 def emulate(
     host: str,
     port: int,

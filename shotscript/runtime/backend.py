@@ -1,0 +1,71 @@
+"""Backends turn a compiled payload into a video file; DashScope is the real one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from shotscript.compiler.payload import Payload
+from shotscript.runtime import constants as C
+from shotscript.runtime.client import DashScopeClient
+from shotscript.runtime.events import EventSink
+from shotscript.runtime.lifecycle import Lifecycle, RenderResult, cancel_recorded
+from shotscript.runtime.record import JsonRecordStore, RecordStore
+from shotscript.runtime.settings import RuntimeSettings
+from shotscript.runtime.uploads import UploadCache
+
+
+class Backend(Protocol):
+    """Anything that renders a payload to `out_path` (an MP4) plus its sidecar."""
+
+    name: str
+
+    async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
+        """Render one story; the story's name is `out_path`'s stem."""
+        ...
+
+
+class DashScopeBackend:
+    """Renders through the DashScope task API (or anything speaking it, like the emulator)."""
+
+    name = "dashscope"
+
+    def __init__(
+        self,
+        settings: RuntimeSettings,
+        *,
+        store: RecordStore | None = None,
+        resubmit: bool = False,
+        force: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.resubmit = resubmit
+        self.force = force
+        self.transport = transport
+        self.uploads = UploadCache(settings.home / C.UPLOAD_CACHE_FILE)
+
+    def store_for(self, out_path: Path) -> RecordStore:
+        """The record store in use: the one given, or a JSON file beside the output."""
+        return self.store or JsonRecordStore(out_path.parent)
+
+    async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
+        """Upload, submit (or resume), poll and download one story."""
+        async with DashScopeClient(self.settings, events=events, transport=self.transport) as client:
+            lifecycle = Lifecycle(
+                client=client,
+                store=self.store_for(out_path),
+                uploads=self.uploads,
+                events=events,
+                resubmit=self.resubmit,
+                force=self.force,
+            )
+            return await lifecycle.run(payload, out_path, story=out_path.stem)
+
+    async def cancel(self, out_path: Path, events: EventSink) -> str:
+        """Cancel the task recorded for the story rendered to `out_path`; return its id."""
+        async with DashScopeClient(self.settings, events=events, transport=self.transport) as client:
+            return await cancel_recorded(client, self.store_for(out_path), out_path.stem)

@@ -1,0 +1,78 @@
+"""Every tunable of the runtime in one place: timeouts, retry, polling, uploads, downloads."""
+
+from __future__ import annotations
+
+# --- environment -----------------------------------------------------------------------
+ENV_API_KEY = "DASHSCOPE_API_KEY"
+# The name the official dashscope SDK reads, so one setting serves both tools.
+ENV_BASE_URL = "DASHSCOPE_HTTP_BASE_URL"
+ENV_HOME = "SHOTSCRIPT_HOME"
+# Multiplies every wait the client chooses itself (poll intervals, back-off, settling), never a
+# server's Retry-After: tests and benchmarks against a fast emulator set it small.
+ENV_POLL_SCALE = "SHOTSCRIPT_POLL_SCALE"
+# When set (the test suite sets it), every request to a non-loopback host is refused.
+ENV_REQUIRE_LOOPBACK = "SHOTSCRIPT_REQUIRE_LOOPBACK"
+
+# --- API protocol ------------------------------------------------------------------------
+CREATE_PATH = "/services/aigc/video-generation/video-synthesis"
+TASKS_PATH = "/tasks"
+UPLOADS_PATH = "/uploads"
+HEADER_ASYNC = "X-DashScope-Async"
+HEADER_OSS_RESOLVE = "X-DashScope-OssResourceResolve"
+# Alibaba Cloud reports and filters task times in China Standard Time.
+API_UTC_OFFSET_HOURS = 8
+LIST_TIME_FORMAT = "%Y%m%d%H%M%S"
+LIST_PAGE_SIZE = 50
+
+# --- HTTP timeouts (seconds) -------------------------------------------------------------
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+WRITE_TIMEOUT = 60.0
+POOL_TIMEOUT = 10.0
+# Uploads of up to 100 MB references may take a while on a slow uplink.
+UPLOAD_TIMEOUT = 600.0
+
+# --- retries of one request ----------------------------------------------------------------
+MAX_RETRIES = 4  # attempts after the first
+RETRY_INITIAL_DELAY = 0.5
+RETRY_MAX_DELAY = 8.0
+RETRY_JITTER = 0.25  # a delay is shortened by up to this fraction, so clients spread out
+# A Retry-After longer than this is not honoured in-process: the error is reported instead.
+RETRY_AFTER_MAX = 60.0
+# Throttling.AllocationQuota (too many tasks in progress) recovers "within about a minute".
+ALLOCATION_QUOTA_PAUSE = 20.0
+
+# --- polling -------------------------------------------------------------------------------
+# Jobs take 1-5 minutes and the docs suggest ~15 s between polls: start quick so short jobs
+# finish promptly, grow geometrically, and cap at the documented interval.
+POLL_INITIAL_DELAY = 2.0
+POLL_MULTIPLIER = 1.5
+POLL_MAX_DELAY = 15.0
+POLL_JITTER = 0.2  # +/- this fraction, so many renders do not poll in lock-step
+# Give up waiting (the task id stays recorded; a rerun resumes) after this long.
+POLL_DEADLINE = 45 * 60.0
+# Consecutive failed polls (after each request's own retries) before the render stops.
+POLL_MAX_CONSECUTIVE_ERRORS = 6
+
+# --- reconciling a create whose outcome is unknown -----------------------------------------
+# Tasks listed within this many seconds around the create are candidates.
+RECONCILE_WINDOW_BEFORE = 120.0
+RECONCILE_WINDOW_AFTER = 120.0
+# Creates sent in one run, counting only those sent after the task list proved the previous
+# one made no task.
+CREATE_MAX_SENDS = 3
+# A just-created task may take a moment to appear in the list: look twice.
+RECONCILE_SETTLE_DELAY = 2.0
+
+# --- uploads ------------------------------------------------------------------------------
+UPLOAD_LIFETIME = 48 * 3600.0  # the service keeps a temporary file this long
+# Reuse an upload only while it will outlive a queued task by a comfortable margin.
+UPLOAD_REUSE_MARGIN = 6 * 3600.0
+UPLOAD_CACHE_FILE = "uploads.json"
+HASH_CHUNK = 1 << 20
+
+# --- downloads ----------------------------------------------------------------------------
+DOWNLOAD_PROGRESS_STEP = 1 << 16  # report download progress at most this often (bytes)
+# Resumes of one download in all; cuts that bring no new byte also obey MAX_RETRIES.
+DOWNLOAD_MAX_RESUMES = 20
+PART_SUFFIX = ".part"

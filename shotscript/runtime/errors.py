@@ -1,0 +1,307 @@
+"""The runtime's typed errors, and the pure mapping from HTTP status / API code to them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+_WS = re.compile(r"\s+")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Collapse whitespace so any message prints on one line, and cap its length."""
+    text = _WS.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RenderError(Exception):
+    """Base of every error the runtime raises; `retryable` says whether trying again may help."""
+
+    retryable: ClassVar[bool] = False
+    kind: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = _one_line(message)
+        self.hint = hint
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description for state files and sidecars."""
+        return {"kind": self.kind, "message": self.message, "retryable": self.retryable}
+
+
+class ConfigError(RenderError):
+    """The runtime cannot start: no key, a malformed base URL, a refused host."""
+
+    kind = "config"
+
+
+class UploadError(RenderError):
+    """A local reference could not be read or uploaded."""
+
+    kind = "upload"
+
+
+class DownloadError(RenderError):
+    """The video could not be fetched whole, or what came was not a playable MP4."""
+
+    retryable = True
+    kind = "download"
+
+
+class PollTimeoutError(RenderError):
+    """The task did not finish in time; it is still recorded, a rerun resumes polling."""
+
+    retryable = True
+    kind = "poll_timeout"
+
+
+class OutcomeUnknownError(RenderError):
+    """A create may or may not have made a task, and reconciling could not tell which."""
+
+    kind = "needs_attention"
+
+
+class APIConnectionError(RenderError):
+    """The request got no HTTP answer; `sent` says whether it may have reached the server."""
+
+    retryable = True
+    kind = "connection"
+
+    def __init__(self, message: str, *, sent: bool) -> None:
+        super().__init__(message)
+        self.sent = sent
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description, with whether the request may have been received."""
+        return {**super().to_dict(), "sent": self.sent}
+
+
+class APIError(RenderError):
+    """An answer from the API that means failure: an HTTP error or a task that ended badly."""
+
+    kind = "api"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        task_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.status = status
+        self.retry_after: float | None = None  # seconds the server asked for, when it did
+        self.code = code
+        self.request_id = request_id
+        self.task_id = task_id
+        label = " ".join(p for p in (str(status) if status else "", code or "") if p)
+        super().__init__(f"{label}: {message}" if label else message, hint=hint)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description with the API's status, code and request id."""
+        return {
+            **super().to_dict(),
+            "status": self.status,
+            "code": self.code,
+            "request_id": self.request_id,
+            "task_id": self.task_id,
+        }
+
+
+class BadRequestError(APIError):
+    """The request is wrong (400/413/415): fix the story; sending it again cannot help."""
+
+    kind = "bad_request"
+
+
+class InvalidParameterError(BadRequestError):
+    """A parameter the API refused (`InvalidParameter…`), at creation or when the task ran."""
+
+    kind = "invalid_parameter"
+
+
+class ContentModerationError(BadRequestError):
+    """Content moderation refused the prompt or a reference (`DataInspectionFailed`, …)."""
+
+    kind = "content_moderation"
+
+
+class AuthenticationError(APIError):
+    """The key was refused (401): wrong, revoked, or from another region."""
+
+    kind = "authentication"
+
+
+class PermissionDeniedError(APIError):
+    """The account may not use this model or feature (403)."""
+
+    kind = "permission_denied"
+
+
+class NotFoundError(APIError):
+    """The model or resource does not exist in this region (404)."""
+
+    kind = "not_found"
+
+
+class BillingError(APIError):
+    """The account is overdue or has not bought the model: nothing to retry."""
+
+    kind = "billing"
+
+
+class RateLimitError(APIError):
+    """Throttled (429): retry after a pause."""
+
+    retryable = True
+    kind = "rate_limit"
+
+
+class ConcurrencyQuotaError(RateLimitError):
+    """Too many tasks in progress (`Throttling.AllocationQuota`): retry after a longer pause."""
+
+    kind = "concurrency_quota"
+
+
+class RequestTimeoutError(APIError):
+    """The server timed out reading the request (408)."""
+
+    retryable = True
+    kind = "request_timeout"
+
+
+class ServerError(APIError):
+    """The service failed (5xx, `InternalError`, `ModelUnavailable`): retry later."""
+
+    retryable = True
+    kind = "server"
+
+
+class TaskFailedError(APIError):
+    """The task ended `FAILED` with a code not otherwise classified."""
+
+    kind = "task_failed"
+
+
+class TaskCanceledError(APIError):
+    """The task was canceled before it produced a video."""
+
+    kind = "task_canceled"
+
+
+class TaskUnknownError(APIError):
+    """The API does not know the task (expired or wrong id); it never recovers."""
+
+    kind = "task_unknown"
+
+
+class ProtocolError(APIError):
+    """The API answered something this client does not understand."""
+
+    kind = "protocol"
+
+
+# API code -> error class. A code matches an entry equal to it or starting with entry + ".",
+# the longest entry winning (so `Throttling.AllocationQuota` beats `Throttling`).
+CODE_TABLE: dict[str, type[APIError]] = {
+    "InvalidApiKey": AuthenticationError,
+    "AccessDenied": PermissionDeniedError,
+    "Model.AccessDenied": PermissionDeniedError,
+    "ModelNotFound": NotFoundError,
+    "Arrearage": BillingError,
+    "PrepaidBillOverdue": BillingError,
+    "PostpaidBillOverdue": BillingError,
+    "CommodityNotPurchased": BillingError,
+    "Throttling": RateLimitError,
+    "LimitRequests": RateLimitError,
+    "Throttling.AllocationQuota": ConcurrencyQuotaError,
+    "DataInspectionFailed": ContentModerationError,
+    "IPInfringementSuspect": ContentModerationError,
+    "InappropriateContent": ContentModerationError,
+    "InvalidParameter": InvalidParameterError,
+    "BadRequest": BadRequestError,
+    "InvalidURL": BadRequestError,
+    "RequestTimeOut": RequestTimeoutError,
+    "InternalError": ServerError,
+    "SystemError": ServerError,
+    "ModelUnavailable": ServerError,
+}
+
+# HTTP status -> error class, when the code is missing or unknown.
+STATUS_TABLE: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    413: BadRequestError,
+    415: BadRequestError,
+    429: RateLimitError,
+}
+
+REGION_HINT = (
+    "keys, models and endpoints belong to one region: check that DASHSCOPE_API_KEY was "
+    "issued for the story's region ({region}) or set DASHSCOPE_HTTP_BASE_URL to your "
+    "key's endpoint"
+)
+
+
+def class_for_code(code: str | None) -> type[APIError] | None:
+    """The error class an API code names, by longest matching entry, or None."""
+    if not code:
+        return None
+    matches = [k for k in CODE_TABLE if code == k or code.startswith(k + ".")]
+    return CODE_TABLE[max(matches, key=len)] if matches else None
+
+
+def class_for_status(status: int) -> type[APIError]:
+    """The error class an HTTP status implies when no code says more."""
+    if status >= 500:
+        return ServerError
+    return STATUS_TABLE.get(status, APIError)
+
+
+def error_from_response(
+    status: int,
+    body: Any,
+    *,
+    request_id: str | None = None,
+    region: str | None = None,
+) -> APIError:
+    """The typed error for an HTTP error answer (body is the decoded JSON, or text)."""
+    code = message = None
+    if isinstance(body, dict):
+        code = _str_or_none(body.get("code"))
+        message = _str_or_none(body.get("message"))
+        request_id = _str_or_none(body.get("request_id")) or request_id
+    elif isinstance(body, str) and body.strip():
+        message = body
+    cls = class_for_code(code) or class_for_status(status)
+    hint = REGION_HINT.format(region=region or "?") if cls is AuthenticationError else None
+    return cls(
+        message or f"HTTP {status}",
+        status=status,
+        code=code,
+        request_id=request_id,
+        hint=hint,
+    )
+
+
+def error_from_task(output: dict[str, Any], *, task_id: str, request_id: str | None) -> APIError:
+    """The typed error for a task that ended FAILED (code and message may both be missing)."""
+    code = _str_or_none(output.get("code"))
+    message = _str_or_none(output.get("message")) or "the task failed without a reason"
+    cls = class_for_code(code) or TaskFailedError
+    return cls(
+        f"task {task_id} failed: {message}",
+        code=code,
+        request_id=request_id,
+        task_id=task_id,
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None

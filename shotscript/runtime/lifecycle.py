@@ -1,0 +1,391 @@
+"""One story end to end: upload, submit, poll, download — resumable, never paying twice."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, assert_never
+
+from shotscript.compiler.payload import Payload
+from shotscript.runtime import constants as C
+from shotscript.runtime.client import DashScopeClient, TaskSnapshot
+from shotscript.runtime.download import VideoProbe, download_video
+from shotscript.runtime.errors import (
+    OutcomeUnknownError,
+    PollTimeoutError,
+    ProtocolError,
+    RenderError,
+    TaskCanceledError,
+    TaskUnknownError,
+    error_from_task,
+)
+from shotscript.runtime.events import Event, EventSink, ignore
+from shotscript.runtime.poll_schedule import poll_delay
+from shotscript.runtime.reconcile import reconcile, same_prompt
+from shotscript.runtime.record import Phase, RecordStore, TaskRecord, fingerprint, resume_action
+from shotscript.runtime.retry_policy import outcome_unknown
+from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
+from shotscript.runtime.uploads import UploadCache, file_sha256, upload_references
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """A rendered story: where the video and its sidecar are, and how it went."""
+
+    story: str
+    video: Path
+    sidecar: Path
+    task_id: str | None
+    polls: int
+    probe: VideoProbe | None
+    timings: dict[str, float] = field(default_factory=dict)
+    skipped: bool = False
+
+
+@dataclass
+class Lifecycle:
+    """The state machine of one story's render over a client and a record store."""
+
+    client: DashScopeClient
+    store: RecordStore
+    uploads: UploadCache
+    events: EventSink = ignore
+    sleep: Sleep = asyncio.sleep
+    rand: Callable[[], float] = random.random
+    resubmit: bool = False
+    force: bool = False
+    # Task ids known to belong to other stories (a batch journal's): never adopted.
+    known_tasks: frozenset[str] = frozenset()
+    _record: TaskRecord | None = field(default=None, init=False)
+    _sent_prompt: str | None = field(default=None, init=False)
+
+    # --- record keeping -------------------------------------------------------------------
+
+    @property
+    def record(self) -> TaskRecord:
+        """The current record (set once a run has started)."""
+        assert self._record is not None
+        return self._record
+
+    def _save(self, record: TaskRecord) -> TaskRecord:
+        self.store.save(record)
+        self._record = record
+        return record
+
+    def _enter(self, phase: Phase, message: str = "", **changes: Any) -> None:
+        self._save(self.record.advance(phase, **changes))
+        self.events(Event("phase", message or phase, {"phase": phase}))
+
+    def _fail(self, error: RenderError, phase: Phase | None = None) -> RenderError:
+        """Note an error on the record (keeping the phase unless told) and return it."""
+        changes: dict[str, Any] = {"error": error.to_dict()}
+        self._save(self.record.advance(phase or self.record.phase, **changes))
+        return error
+
+    # --- the whole story --------------------------------------------------------------------
+
+    async def run(self, payload: Payload, out_path: Path, *, story: str) -> RenderResult:
+        """Render one story to `out_path`, resuming whatever an earlier run left behind."""
+        digests = {
+            r.name: await asyncio.to_thread(file_sha256, r.path)
+            for r in payload.local_references
+            if r.path is not None and r.path.is_file()
+        }
+        fp = fingerprint(payload, digests)
+        previous = self.store.load(story)
+        action = resume_action(
+            previous,
+            fingerprint=fp,
+            output_exists=out_path.exists(),
+            resubmit=self.resubmit,
+            force=self.force,
+        )
+        if previous is not None and previous.fingerprint == fp:
+            self._record = previous.model_copy(update={"error": None})
+        else:
+            self._record = TaskRecord(story=story, fingerprint=fp)
+            if previous is not None and previous.task_id and previous.phase not in ("done", "failed"):
+                self.events(
+                    Event(
+                        "warning",
+                        f"the story changed; earlier task {previous.task_id} is abandoned",
+                    )
+                )
+        if action == "skip":
+            return self._result(story, out_path, None, skipped=True)
+        if action == "submit":
+            # A new request (first run, a failed task, --force, --resubmit): a clean record,
+            # keeping only the count of creates ever sent for this very request.
+            self._record = TaskRecord(story=story, fingerprint=fp, submissions=self.record.submissions)
+        timings = {**self.record.timings, "started": time.time()}
+        self._save(self.record.model_copy(update={"timings": timings}))
+
+        sent = payload
+        self._sent_prompt = payload.input.prompt
+        if action == "reconcile":
+            sent = payload.with_uploads(self.record.uploads)
+            await self._reconcile_or_raise(sent)
+            if self.record.task_id is None:
+                action = "submit"  # the list proved the earlier create made nothing
+        if action == "submit":
+            sent = await self._upload(payload)
+            await self._submit(sent)
+        elif action == "poll":
+            sent = payload.with_uploads(self.record.uploads)
+            self.events(Event("note", f"resuming task {self.record.task_id}"))
+        snapshot = await self._poll()
+        probe = await self._download(sent, snapshot, out_path, story)
+        return self._result(story, out_path, probe)
+
+    def _result(
+        self, story: str, out_path: Path, probe: VideoProbe | None, *, skipped: bool = False
+    ) -> RenderResult:
+        return RenderResult(
+            story=story,
+            video=out_path,
+            sidecar=sidecar_path(out_path),
+            task_id=self.record.task_id,
+            polls=self.record.polls,
+            probe=probe,
+            timings=dict(self.record.timings),
+            skipped=skipped,
+        )
+
+    # --- phases -----------------------------------------------------------------------------
+
+    async def _upload(self, payload: Payload) -> Payload:
+        if not payload.local_references:
+            return payload
+        self._enter("uploading", f"uploading {len(payload.local_references)} local file(s)")
+        try:
+            urls = await upload_references(self.client, payload, self.uploads, events=self.events)
+        except RenderError as exc:
+            raise self._fail(exc, "failed") from None
+        self._save(self.record.model_copy(update={"uploads": urls}))
+        return payload.with_uploads(urls)
+
+    async def _submit(self, sent: Payload) -> None:
+        body = sent.body()
+        # Another create only after the task list proved the previous one made nothing.
+        for _ in range(C.CREATE_MAX_SENDS):
+            # Written before the request leaves: a crash now leaves "submitting" behind, and
+            # the next run reconciles instead of paying again.
+            self._enter(
+                "submitting",
+                f"submitting {sent.model} ({sent.duration}s, {sent.meta.size})",
+                submitting_at=time.time(),
+                submissions=self.record.submissions + 1,
+            )
+            try:
+                created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
+            except RenderError as exc:
+                if not outcome_unknown(exc):
+                    raise self._fail(exc, "failed") from None  # refused: no task exists
+                self.events(Event("warning", f"create outcome unknown ({exc.message}); checking"))
+                await self._reconcile_or_raise(sent, request_id=getattr(exc, "request_id", None))
+                if self.record.task_id is not None:
+                    return
+                continue
+            self._enter(
+                "submitted",
+                f"task {created.task_id} submitted",
+                task_id=created.task_id,
+                request_ids=[*self.record.request_ids, _rid("create", created.request_id)],
+            )
+            return
+        raise self._fail(
+            OutcomeUnknownError(f"create failed {C.CREATE_MAX_SENDS} times without an answer"),
+            "needs_attention",
+        )
+
+    async def _reconcile_or_raise(self, sent: Payload, request_id: str | None = None) -> None:
+        """Adopt the task an unanswered create made; mark the story if that cannot be known."""
+        sent_at = self.record.submitting_at or time.time()
+        verdict = await reconcile(
+            self.client,
+            model=sent.model,
+            prompt=sent.input.prompt,
+            sent_at=sent_at,
+            request_id=request_id,
+            known=self.known_tasks,
+            sleep=self.sleep,
+            settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
+        )
+        match verdict.verdict:
+            case "found":
+                assert verdict.task_id is not None
+                self._enter(
+                    "submitted",
+                    f"task {verdict.task_id} found in the task list ({verdict.detail})",
+                    task_id=verdict.task_id,
+                    adopted=True,
+                )
+            case "none":
+                self.events(Event("note", "the task list shows no task from that create"))
+            case "ambiguous" | "unavailable":
+                error = OutcomeUnknownError(
+                    f"a create may have made a task, and the task list cannot tell: {verdict.detail}",
+                    hint="check the Model Studio console; rerun with --resubmit to pay for a new task",
+                )
+                raise self._fail(error, "needs_attention")
+            case _:
+                assert_never(verdict.verdict)
+
+    async def _poll(self) -> TaskSnapshot:
+        task_id = self.record.task_id
+        assert task_id is not None
+        schedule = self.client.settings.poll
+        deadline = time.monotonic() + schedule.deadline_seconds
+        index = errors = 0
+        while True:
+            try:
+                snapshot = await self.client.get_task(task_id)
+            except RenderError as exc:
+                errors += 1
+                if not exc.retryable or errors > C.POLL_MAX_CONSECUTIVE_ERRORS:
+                    raise self._fail(exc) from None  # the task stays recorded: rerun resumes
+                self.events(Event("warning", f"poll failed ({exc.message}); polling on"))
+                retry_after = getattr(exc, "retry_after", None)
+                await self.sleep(poll_delay(index, schedule, self.rand(), retry_after))
+                continue
+            errors = 0
+            polls = self.record.polls + 1
+            self._record = self.record.model_copy(update={"polls": polls})
+            match snapshot.status:
+                case "PENDING" | "RUNNING" | "SUSPENDED":
+                    if snapshot.status == "RUNNING" and self.record.phase != "running":
+                        self._enter("running", f"task {task_id} running")
+                    if time.monotonic() > deadline:
+                        raise self._fail(
+                            PollTimeoutError(
+                                f"task {task_id} still {snapshot.status} after "
+                                f"{schedule.deadline_seconds:.0f}s",
+                                hint="rerun the same command later to resume polling",
+                            )
+                        )
+                    delay = poll_delay(index, schedule, self.rand())
+                    self.events(
+                        Event(
+                            "poll",
+                            f"task {task_id} {snapshot.status}",
+                            {"status": snapshot.status, "polls": polls, "next": delay},
+                        )
+                    )
+                    index += 1
+                    await self.sleep(delay)
+                case "SUCCEEDED":
+                    if not snapshot.video_url:
+                        raise self._fail(
+                            ProtocolError(f"task {task_id} SUCCEEDED without a video URL", task_id=task_id)
+                        )
+                    self._check_adopted(snapshot)
+                    self._note_request("poll", snapshot.request_id)
+                    return snapshot
+                case "FAILED":
+                    error = error_from_task(snapshot.output, task_id=task_id, request_id=snapshot.request_id)
+                    raise self._fail(error, "failed")
+                case "CANCELED":
+                    raise self._fail(
+                        TaskCanceledError(f"task {task_id} was canceled", task_id=task_id), "failed"
+                    )
+                case "UNKNOWN":
+                    error = TaskUnknownError(
+                        f"the API does not know task {task_id} (expired after 24 h, or wrong region)",
+                        task_id=task_id,
+                    )
+                    raise self._fail(error, "failed")
+                case _:
+                    assert_never(snapshot.status)
+
+    def _check_adopted(self, snapshot: TaskSnapshot) -> None:
+        """A task adopted from the list must turn out to be this story's request."""
+        reported = snapshot.output.get("orig_prompt")
+        sent = self._sent_prompt
+        if not self.record.adopted or sent is None:
+            return
+        if same_prompt(str(reported) if reported else None, sent) is False:
+            error = OutcomeUnknownError(
+                f"task {snapshot.task_id}, adopted from the task list, was another request",
+                hint="check the Model Studio console; rerun with --resubmit to pay for a new task",
+            )
+            # Forget the wrong task, so that a rerun reconciles afresh instead of polling it.
+            self._save(
+                self.record.advance("needs_attention", task_id=None, adopted=False, error=error.to_dict())
+            )
+            raise error
+
+    def _note_request(self, operation: str, request_id: str | None) -> None:
+        ids = [*self.record.request_ids, _rid(operation, request_id)]
+        self._record = self.record.model_copy(update={"request_ids": ids})
+
+    async def _download(
+        self, sent: Payload, snapshot: TaskSnapshot, out_path: Path, story: str
+    ) -> VideoProbe:
+        url = snapshot.video_url
+        assert url is not None
+        self._enter(
+            "downloading",
+            f"task {snapshot.task_id} succeeded; downloading",
+            timings={"succeeded": time.time()},
+        )
+        try:
+            result = await download_video(
+                self.client.plain,
+                url,
+                out_path,
+                events=self.events,
+                policy=self.client.settings.retry,
+                sleep=self.sleep,
+                rand=self.rand,
+            )
+        except RenderError as exc:
+            raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again
+        self._save(self.record.advance(self.record.phase, timings={"downloaded": time.time()}))
+        document = build_sidecar(
+            story=story,
+            sent=sent,
+            task_id=snapshot.task_id,
+            output=snapshot.output,
+            usage=snapshot.usage,
+            request_ids=self.record.request_ids,
+            requests=[
+                {"operation": r.operation, "status": r.status, "request_id": r.request_id}
+                for r in self.client.requests
+            ],
+            timings=self.record.timings,
+            polls=self.record.polls,
+            probe=result.probe,
+            video_path=out_path,
+            video_bytes=result.bytes,
+            resumes=result.resumes,
+            base_url=self.client.settings.base_url,
+        )
+        for name, check in document["checks"].items():
+            if not check["ok"]:
+                self.events(Event("warning", f"{name}: expected {check['expected']}, got {check['actual']}"))
+        write_sidecar(sidecar_path(out_path), document, secret=self.client.settings.api_key)
+        self._enter("done", f"{out_path} written")
+        return result.probe
+
+
+async def cancel_recorded(client: DashScopeClient, store: RecordStore, story: str) -> str:
+    """Cancel the task recorded for a story (the API cancels only PENDING tasks)."""
+    record = store.load(story)
+    if record is None or record.task_id is None:
+        raise RenderError(f"no task is recorded for {story}")
+    if record.phase in ("done", "failed"):
+        raise RenderError(f"task {record.task_id} already ended ({record.phase})")
+    await client.cancel_task(record.task_id)
+    error = TaskCanceledError(f"task {record.task_id} canceled by the user", task_id=record.task_id)
+    store.save(record.advance("failed", error=error.to_dict()))
+    return record.task_id
+
+
+def _rid(operation: str, request_id: str | None) -> dict[str, Any]:
+    return {"operation": operation, "request_id": request_id}

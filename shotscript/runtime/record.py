@@ -1,0 +1,156 @@
+"""What is known about one story's render, and where it is kept between runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal, Protocol, assert_never
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shotscript.compiler.payload import Payload
+from shotscript.runtime.atomic import atomic_write_text
+
+# The lifecycle's states. "submitting" is written *before* the create is sent, so a crash
+# or a cut connection leaves evidence that a task may exist; "submitted" is written the
+# moment a task id is known, before anything else happens.
+Phase = Literal[
+    "new",
+    "uploading",
+    "submitting",
+    "submitted",
+    "running",
+    "downloading",
+    "done",
+    "failed",
+    "needs_attention",
+]
+
+
+class TaskRecord(BaseModel):
+    """One story's render state: enough to resume without paying twice."""
+
+    model_config = ConfigDict(extra="ignore")
+    story: str
+    fingerprint: str  # of the request as compiled (local files by content): a changed story
+    # is a different request
+    phase: Phase = "new"
+    task_id: str | None = None
+    submitting_at: float | None = None  # wall-clock time the create was (about to be) sent
+    submissions: int = 0  # creates sent for this fingerprint, even unanswered ones
+    adopted: bool = False  # the task id came from the task list, not from a create's answer
+    request_ids: list[dict[str, Any]] = Field(default_factory=list)
+    uploads: dict[str, str] = Field(default_factory=dict)  # cast name -> oss:// URL
+    timings: dict[str, float] = Field(default_factory=dict)  # event -> epoch seconds
+    polls: int = 0
+    error: dict[str, Any] | None = None
+    updated_at: float = 0.0
+
+    def advance(self, phase: Phase, **changes: Any) -> TaskRecord:
+        """A copy in a new phase, with the time of entering it noted."""
+        now = time.time()
+        timings = {**self.timings, **changes.pop("timings", {})}
+        timings.setdefault(phase, now)
+        return self.model_copy(update={"phase": phase, "timings": timings, "updated_at": now, **changes})
+
+
+class RecordStore(Protocol):
+    """Where task records live: a JSON file per story here, a SQLite journal for batches."""
+
+    def load(self, story: str) -> TaskRecord | None:
+        """The record of a story, or None if it was never rendered."""
+        ...
+
+    def save(self, record: TaskRecord) -> None:
+        """Persist a record durably before returning (the caller relies on it)."""
+        ...
+
+
+class JsonRecordStore:
+    """One small JSON file per story, next to its output, replaced atomically on each save."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path_for(self, story: str) -> Path:
+        """The state file of a story."""
+        return self.directory / f".{story}.render.json"
+
+    def load(self, story: str) -> TaskRecord | None:
+        """The record of a story, or None (a damaged file counts as none)."""
+        try:
+            return TaskRecord.model_validate_json(self.path_for(story).read_text("utf-8"))
+        except (OSError, ValidationError, ValueError):
+            return None
+
+    def save(self, record: TaskRecord) -> None:
+        """Write the record atomically and durably."""
+        atomic_write_text(self.path_for(record.story), record.model_dump_json(indent=2))
+
+    def delete(self, story: str) -> None:
+        """Forget a story's record."""
+        self.path_for(story).unlink(missing_ok=True)
+
+
+class MemoryRecordStore:
+    """Records in a dict (tests, previews)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, TaskRecord] = {}
+        self.history: list[TaskRecord] = []
+
+    def load(self, story: str) -> TaskRecord | None:
+        """The record of a story, or None."""
+        return self.records.get(story)
+
+    def save(self, record: TaskRecord) -> None:
+        """Keep the record, and every earlier version of it in `history`."""
+        self.records[record.story] = record
+        self.history.append(record)
+
+
+def fingerprint(payload: Payload, file_digests: dict[str, str]) -> str:
+    """A stable hash of the request as compiled, local files counted by content."""
+    data = {"body": payload.body(), "files": dict(sorted(file_digests.items()))}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+Action = Literal["submit", "reconcile", "poll", "skip"]
+
+
+def resume_action(
+    record: TaskRecord | None,
+    *,
+    fingerprint: str,
+    output_exists: bool,
+    resubmit: bool = False,
+    force: bool = False,
+) -> Action:
+    """What a (re)run should do first, given what the last run left behind."""
+    if record is None or record.fingerprint != fingerprint:
+        return "submit"  # never rendered, or the story changed: a different request
+    if force:
+        return "submit"
+    match record.phase:
+        case "new" | "uploading":
+            return "submit"  # no create was ever sent
+        case "submitting":
+            # A create may have gone out: find its task before anything is sent again.
+            return "submit" if resubmit else "reconcile"
+        case "needs_attention":
+            if resubmit:
+                return "submit"
+            return "reconcile" if record.task_id is None else "poll"
+        case "submitted" | "running" | "downloading":
+            return "poll"
+        case "done":
+            return "skip" if output_exists else "poll"
+        case "failed":
+            # "failed" is only written when no task of this story can still be billed (the
+            # task FAILED, or the create was refused): trying again is an honest new request.
+            return "submit"
+        case _:
+            assert_never(record.phase)

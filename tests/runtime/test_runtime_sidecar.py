@@ -1,0 +1,128 @@
+"""The sidecar document and the progress display: pure parts."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rt_helpers import TEST_KEY, make_payload
+
+from shotscript.runtime.download import VideoProbe
+from shotscript.runtime.events import Event
+from shotscript.runtime.progress import PlainProgress, download_text, progress_for
+from shotscript.runtime.sidecar import (
+    build_sidecar,
+    checks,
+    sidecar_path,
+    sidecar_text,
+    spans,
+    write_sidecar,
+)
+
+PROBE = VideoProbe(width=1280, height=720, fps=30.0, duration=5.0, codec="h264")
+
+
+def document(**overrides: object) -> dict:
+    args: dict = dict(
+        story="s",
+        sent=make_payload(),
+        task_id="t-1",
+        output={"end_time": "2026-02-01 12:00:00.000", "video_url": "https://signed?token=x"},
+        usage={"duration": 5.0},
+        request_ids=[{"operation": "create", "request_id": "r"}],
+        requests=[{"operation": "poll", "status": 200, "request_id": "p"}],
+        timings={
+            "started": 10.0,
+            "submitting": 11.0,
+            "submitted": 11.5,
+            "succeeded": 70.0,
+            "downloaded": 71.0,
+        },
+        polls=9,
+        probe=PROBE,
+        video_path=Path("/x/s.mp4"),
+        video_bytes=1234,
+        resumes=0,
+        base_url="http://127.0.0.1:1/api/v1",
+    )
+    args.update(overrides)
+    return build_sidecar(**args)
+
+
+def test_sidecar_fields() -> None:
+    doc = document()
+    assert doc["task_id"] == "t-1" and doc["video"] == "s.mp4"
+    assert doc["prompt"] == make_payload().input.prompt
+    assert doc["service_times"] == {"end_time": "2026-02-01 12:00:00.000"}
+    assert doc["seconds"] == {"create": 0.5, "generate": 58.5, "completion_to_disk": 1.0, "total": 61.0}
+    assert doc["output"]["width"] == 1280 and doc["polls"] == 9
+    assert "signed" not in json.dumps(doc)  # the signed result URL is not kept
+
+
+def test_spans_skip_what_did_not_happen() -> None:
+    assert spans({"started": 1.0}) == {}
+    assert spans({"uploading": 1.0, "submitting": 3.5}) == {"upload": 2.5}
+
+
+@pytest.mark.parametrize(
+    ("probe", "failing"),
+    [
+        (PROBE, set()),
+        (VideoProbe(1920, 1080, 30.0, 5.0, "h264"), {"size"}),
+        (VideoProbe(1280, 720, 24.0, 5.04, "h264"), {"fps"}),
+        (VideoProbe(1280, 720, 30.0, 4.5, "h264"), {"duration"}),
+    ],
+)
+def test_checks_against_the_story(probe: VideoProbe, failing: set[str]) -> None:
+    got = checks(make_payload(), probe)
+    assert {k for k, v in got.items() if not v["ok"]} == failing
+
+
+def test_the_key_cannot_be_written(tmp_path: Path) -> None:
+    doc = document(usage={"note": f"echo {TEST_KEY}"})
+    with pytest.raises(ValueError, match="API key"):
+        sidecar_text(doc, secret=TEST_KEY)
+    with pytest.raises(ValueError):
+        write_sidecar(tmp_path / "s.json", doc, secret=TEST_KEY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sidecar_is_written_beside_the_video(tmp_path: Path) -> None:
+    path = sidecar_path(tmp_path / "s.mp4")
+    write_sidecar(path, document(), secret=TEST_KEY)
+    assert path.name == "s.json" and json.loads(path.read_text("utf-8"))["task_id"] == "t-1"
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_plain_progress_prints_state_changes_not_every_poll() -> None:
+    out = io.StringIO()
+    show = PlainProgress(out)
+    show(Event("phase", "task t submitted"))
+    for i, status in enumerate(("PENDING", "PENDING", "RUNNING", "RUNNING", "RUNNING")):
+        if i == 2:  # the lifecycle enters "running" once, before that poll's event
+            show(Event("phase", "task t running", {"phase": "running"}))
+        show(Event("poll", f"task t {status}", {"status": status}))
+    for received in (10, 20, 60, 61, 100):
+        show(Event("download", "", {"received": received, "total": 100}))
+    show(Event("warning", "size: expected 1280*720, got 960*960"))
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "task t submitted",
+        "task t PENDING",
+        "task t running",
+        "downloading 0 kB / 0 kB (10%)",
+        "downloading 0 kB / 0 kB (60%)",
+        "downloading 0 kB / 0 kB (100%)",
+        "warning: size: expected 1280*720, got 960*960",
+    ]
+
+
+def test_download_text() -> None:
+    assert download_text({"received": 2_500_000, "total": 10_000_000}) == "downloading 2.5 MB / 10.0 MB (25%)"
+    assert download_text({"received": 50_000, "total": None}) == "downloading 50 kB"
+
+
+def test_a_pipe_gets_plain_lines() -> None:
+    assert isinstance(progress_for(io.StringIO()), PlainProgress)
