@@ -11,8 +11,16 @@
 
 `start_emulator(*args)` passes `args` to `python -m shotscript.emulator` (see
 `shotscript emulate --help`: --time-scale, --gen-seconds, --seed, --faults, --max-running, …),
-always on 127.0.0.1 with a free port, waits until it answers and returns an `Emulator`.
-Result videos are cached in one directory per machine, shared by all test runs.
+always on 127.0.0.1 with a free port, waits until it answers and returns an `Emulator`:
+
+    emu.base_url / emu.root_url / emu.port    http://127.0.0.1:P/api/v1, http://127.0.0.1:P, P
+    emu.stats()                               GET /_emulator/stats (creates, duplicate_creates, …)
+    emu.reset(faults=..., seed=..., ...)      POST /_emulator/reset: clear state, change settings
+    emu.log()                                 what the process printed
+    emu.stop()                                terminate it (also on leaving a `with` block)
+
+The process exits by itself if the test run dies (it watches its stdin). Result videos are
+cached in one directory per machine, shared by all test runs.
 """
 
 from __future__ import annotations
@@ -56,13 +64,11 @@ class Emulator:
         """`GET /_emulator/stats`: creates, duplicate_creates, polls, uploads, downloads, …"""
         return self._call("GET", "/_emulator/stats")
 
-    def reset(self, *, faults: str | None = None, seed: int | None = None) -> dict[str, Any]:
-        """Forget all tasks, uploads and counters; optionally switch faults SPEC or seed."""
-        options: dict[str, Any] = {}
-        if faults is not None:
-            options["faults"] = faults
-        if seed is not None:
-            options["seed"] = seed
+    def reset(self, **options: Any) -> dict[str, Any]:
+        """Forget all tasks, uploads and counters. Options change what follows:
+        `faults` (a SPEC, "" for none), `seed`, `time_scale`, `gen_seconds` (None: use the
+        scale), `slow_seconds`, `max_running`, `create_rps`, `poll_rps`.
+        """
         return self._call("POST", "/_emulator/reset", options)
 
     def log(self) -> str:
@@ -105,7 +111,8 @@ def start_emulator(*args: str, timeout: float = 30.0) -> Emulator:
     if not any(a.split("=", 1)[0] == "--cache-dir" for a in args):
         args = (*args, "--cache-dir", str(CACHE_DIR))
     log_path = Path(tempfile.mkdtemp(prefix="shotscript-emulator-")) / "emulator.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
     env.pop("DASHSCOPE_API_KEY", None)  # the emulator never needs a real key
     command = [sys.executable, "-m", "shotscript.emulator", "--host", "127.0.0.1", "--port", "0"]
     with log_path.open("wb") as log:
@@ -137,6 +144,9 @@ def start_emulator(*args: str, timeout: float = 30.0) -> Emulator:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=5)
+        with contextlib.suppress(OSError):  # the error message carries the log's tail
+            log_path.unlink()
+            log_path.parent.rmdir()
         raise
 
 

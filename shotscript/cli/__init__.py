@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "compile": "shotscript.cli.compile:compile_",
     "emulate": "shotscript.cli.emulate:emulate",
     "fmt": "shotscript.cli.fmt:fmt",
+    "preview": "shotscript.cli.preview:preview",
     "render": "shotscript.cli.render:render",
 }
 

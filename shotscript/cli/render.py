@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 import shotscript
 from shotscript.compiler.payload import Payload
+
+if TYPE_CHECKING:
+    from shotscript.runtime.record import JsonRecordStore
 
 EXIT_OK, EXIT_FAILED, EXIT_ATTENTION, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -30,6 +35,38 @@ def _compile(story: Path) -> Payload:
     except shotscript.StoryError as exc:  # type: ignore[misc]
         click.echo(exc.render(color=use_color()), err=True)
         raise SystemExit(EXIT_FAILED) from None
+
+
+def choose_backend(requested: str) -> str:
+    """`auto` means DashScope when a key is set, else the offline preview."""
+    if requested != "auto":
+        return requested
+    return "dashscope" if os.environ.get("DASHSCOPE_API_KEY") else "preview"
+
+
+def _preview(
+    payload: Payload, out_path: Path, store: JsonRecordStore, force: bool, announce: bool
+) -> None:
+    """Render with the offline preview backend."""
+    from shotscript.runtime.preview_backend import PreviewBackend
+    from shotscript.runtime.progress import progress_for
+    if announce:
+        click.echo("DASHSCOPE_API_KEY is not set: rendering offline previews (animatics); "
+                   "set the key to render for real", err=True)
+    progress = progress_for(sys.stderr)
+    try:
+        with progress:
+            result = asyncio.run(
+                PreviewBackend(store=store, force=force).render(payload, out_path, progress)
+            )
+    except KeyboardInterrupt:
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a preview that cannot be drawn is one clear line, not a traceback
+        _fail(f"{out_path.stem}: preview failed: {exc}")
+        return
+    if result.skipped:
+        click.echo(f"{out_path} is up to date (use --force to render again)", err=True)
+    click.echo(str(out_path))
 
 
 @click.command("render")
@@ -54,6 +91,14 @@ def _compile(story: Path) -> Payload:
 )
 @click.option("--force", is_flag=True, help="Render again even if the video is up to date.")
 @click.option("--cancel", is_flag=True, help="Cancel the task recorded for this story.")
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "dashscope", "preview"]),
+    default="auto",
+    show_default=True,
+    help="dashscope renders for real; preview draws an offline animatic (no key, no cost); "
+    "auto is dashscope when DASHSCOPE_API_KEY is set, else preview.",
+)
 @click.option("--poll-scale", type=float, hidden=True, help="Multiply poll waits (emulator runs).")
 def render(
     story: Path,
@@ -62,6 +107,7 @@ def render(
     resubmit: bool,
     force: bool,
     cancel: bool,
+    backend: str,
     poll_scale: float | None,
 ) -> None:
     """Render a story: upload local files, submit, poll, download DIR/<story>.mp4.
@@ -87,6 +133,9 @@ def render(
     payload = _compile(story)
     out_path = out_dir / f"{story.stem}.mp4"
     store = JsonRecordStore(out_dir)
+    if choose_backend(backend) == "preview":
+        _preview(payload, out_path, store, force, announce=backend == "auto")
+        return
     try:
         settings = settings_from_env(
             payload.meta.region,

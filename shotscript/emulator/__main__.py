@@ -1,0 +1,5 @@
+"""`python -m shotscript.emulator [flags]`: the same as `shotscript emulate [flags]`."""
+
+from shotscript.cli.emulate import emulate
+
+emulate(prog_name="python -m shotscript.emulator")

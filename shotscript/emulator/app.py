@@ -1,0 +1,434 @@
+"""The HTTP routes: the DashScope API under `/api/v1`, the upload host, result files, controls.
+
+POST /api/v1/services/aigc/video-generation/video-synthesis   create a task
+GET  /api/v1/tasks/{id}                                       poll
+POST /api/v1/tasks/{id}/cancel                                cancel (PENDING only)
+GET  /api/v1/tasks                                            list
+GET  /api/v1/uploads?action=getPolicy&model=M                 upload policy
+POST /_oss                                                    upload host (multipart)
+GET  /_results/{id}.mp4                                       result video (Range, HEAD)
+GET  /_emulator/stats      POST /_emulator/reset              test controls
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from shotscript.emulator.clock import parse_list_time
+from shotscript.emulator.errors import MSG_INTERNAL, MSG_SYNC, ApiError, invalid, new_request_id, throttled
+from shotscript.emulator.faults import FaultSpec
+from shotscript.emulator.multipart import boundary_of, parse_form
+from shotscript.emulator.responses import DroppedConnection, MediaResponse, oss_error
+from shotscript.emulator.state import EmulatorState, account_of, key_hint
+from shotscript.emulator.tasks import SUCCEEDED, UNKNOWN, Task
+from shotscript.emulator.uploads import ACCESS_KEY_ID, MAX_FILE_MB, OssError
+from shotscript.emulator.validate import parse_create
+
+log = logging.getLogger("shotscript.emulator")
+
+RESULT_URL_SECONDS = 24 * 3600  # result URLs are signed for 24 hours
+LIST_WINDOW_SECONDS = 24 * 3600  # the task list spans at most 24 hours
+LIST_PAGE_MAX = 100
+_URL_SECRET = b"shotscript-emulator-result-urls"
+
+
+def _state(request: Request) -> EmulatorState:
+    return request.app.state.emulator  # type: ignore[no-any-return]
+
+
+def _public(request: Request) -> str:
+    return _state(request).public_url or str(request.base_url).rstrip("/")
+
+
+def _authorize(request: Request) -> tuple[str, str]:
+    """(key hint for logs, account id) of a request with a valid `Authorization: Bearer`."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise ApiError(401, "InvalidApiKey", "No API-key provided.")
+    if not _state(request).accepts_key(key):
+        raise ApiError(401, "InvalidApiKey", "Invalid API-key provided.")
+    return key_hint(key), account_of(key)
+
+
+async def _request_faults(st: EmulatorState, endpoint: str) -> None:
+    """Injected slowness and 429s, which happen before any work is done."""
+    if st.faults.hit("slow", endpoint):
+        await asyncio.sleep(st.config.slow_seconds)
+    if st.faults.hit("429", endpoint):
+        raise throttled("Throttling", "Requests throttling triggered.", 1)
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        body = json.loads(await request.body())
+        # JSON may spell lone UTF-16 surrogates ("\ud800"), which are no text at all.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError):
+        raise invalid("The request body is not valid JSON.") from None
+    return body
+
+
+async def create_task(request: Request) -> Response:
+    """POST …/video-synthesis: validate, apply quotas and faults, accept a task."""
+    st = _state(request)
+    st.stats.create_requests += 1
+    await request.body()  # read it whatever the answer, so the connection stays usable
+    hint, account = _authorize(request)
+    if request.headers.get("x-dashscope-async", "").strip().lower() != "enable":
+        raise ApiError(403, "AccessDenied", MSG_SYNC)
+    await _request_faults(st, "create")
+    body = await _json_body(request)
+    model = body.get("model") if isinstance(body, dict) else None
+    st.quotas.admit_create(account, str(model), st.clock.mono())
+    oss_resolve = request.headers.get("x-dashscope-ossresourceresolve", "").strip().lower() == "enable"
+    parsed = parse_create(body, region=st.region, oss_resolve=oss_resolve)
+    st.check_running(account, parsed.model)
+    request_id = new_request_id()
+    for kind in ("500", "reset"):
+        if st.faults.hit(kind, "create"):
+            # The unknown outcome clients must handle: the task may exist all the same.
+            created = st.faults.coin()
+            if created:
+                task = st.create_task(account, body, parsed, request_id)
+                log.info("create %s (key %s) then fault %s", task.task_id, hint, kind)
+            if kind == "reset":
+                return DroppedConnection()
+            raise ApiError(500, "InternalError", MSG_INTERNAL)
+    task = st.create_task(account, body, parsed, request_id)
+    log.info(
+        "create %s (key %s): %s %s %ss, ends in %.1fs %s",
+        task.task_id, hint, parsed.model, parsed.size, parsed.duration,
+        task.ends_after(), "FAILED" if task.failure else "SUCCEEDED",
+    )  # fmt: skip
+    return JSONResponse(
+        {"output": {"task_id": task.task_id, "task_status": "PENDING"}, "request_id": request_id}
+    )
+
+
+async def get_task(request: Request) -> Response:
+    """GET /tasks/{id}: the task's current state (UNKNOWN for ids this account never made)."""
+    st = _state(request)
+    st.stats.polls += 1
+    _, account = _authorize(request)
+    await _request_faults(st, "poll")
+    if st.faults.hit("500", "poll"):
+        raise ApiError(500, "InternalError", MSG_INTERNAL)
+    if st.faults.hit("reset", "poll"):
+        return DroppedConnection()
+    st.quotas.admit_poll(account, st.clock.mono())
+    task_id = request.path_params["task_id"]
+    request_id = new_request_id()
+    task = st.tasks.get(task_id, account)
+    if task is None:
+        unknown = {"task_id": task_id, "task_status": UNKNOWN}
+        return JSONResponse({"request_id": request_id, "output": unknown})
+    now = st.clock.mono()
+    public = _public(request)
+    answer: dict[str, Any] = {
+        "request_id": request_id,
+        "output": task.output(now, lambda t: result_url(public, t)),
+    }
+    if task.status(now) == SUCCEEDED:
+        answer["usage"] = task.usage
+    return JSONResponse(answer)
+
+
+async def cancel_task(request: Request) -> Response:
+    """POST /tasks/{id}/cancel: only a PENDING task can be canceled."""
+    st = _state(request)
+    st.stats.cancels += 1
+    _, account = _authorize(request)
+    task = st.tasks.get(request.path_params["task_id"], account)
+    if task is None or not st.tasks.cancel(task, st.clock.mono()):
+        raise ApiError(
+            400,
+            "UnsupportedOperation",
+            "Failed to cancel the task, please confirm if the task is in PENDING status.",
+        )
+    return JSONResponse({"request_id": new_request_id()})
+
+
+async def list_tasks(request: Request) -> Response:
+    """GET /tasks: the account's tasks created in a window of at most 24 hours, newest first."""
+    st = _state(request)
+    st.stats.lists += 1
+    _, account = _authorize(request)
+    q = request.query_params
+    page_no = _positive_int(q.get("page_no", "1"), "page_no")
+    page_size = _positive_int(q.get("page_size", "10"), "page_size")
+    if page_size > LIST_PAGE_MAX:
+        raise invalid(f"page_size must be at most {LIST_PAGE_MAX}.")
+    start, end = _list_window(q.get("start_time"), q.get("end_time"), st.clock.wall())
+    now = st.clock.mono()
+    rows = [
+        t.list_row(now, region=st.config.region_id)
+        for t in reversed(list(st.tasks.of_account(account)))
+        if start <= t.submit_wall <= end
+        and (not q.get("task_id") or t.task_id == q["task_id"])
+        and (not q.get("model_name") or t.request.model == q["model_name"])
+    ]
+    if q.get("status"):
+        rows = [r for r in rows if r["status"] == q["status"].upper()]
+    first = (page_no - 1) * page_size
+    return JSONResponse(
+        {
+            "request_id": new_request_id(),
+            "data": rows[first : first + page_size],
+            "total": len(rows),
+            "total_page": math.ceil(len(rows) / page_size),
+            "page_no": page_no,
+            "page_size": page_size,
+        }
+    )
+
+
+def _positive_int(text: str, name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise invalid(f"{name} must be a positive integer, got {text!r}.")
+    return value
+
+
+def _list_window(start_text: str | None, end_text: str | None, now: float) -> tuple[float, float]:
+    try:
+        start = parse_list_time(start_text) if start_text else None
+        end = parse_list_time(end_text) if end_text else None
+    except ValueError:
+        raise invalid("start_time and end_time must look like YYYYMMDDhhmmss.") from None
+    if start is None and end is None:
+        end = now
+    if start is None:
+        start = end - LIST_WINDOW_SECONDS  # type: ignore[operator]
+    if end is None:
+        end = start + LIST_WINDOW_SECONDS
+    if end < start or end - start > LIST_WINDOW_SECONDS:
+        raise invalid("The time range of the query must be within 24 hours.")
+    return start, end + 0.999  # the filter has whole seconds: include the last one
+
+
+async def upload_policy(request: Request) -> Response:
+    """GET /uploads?action=getPolicy&model=M: a policy for uploading one or more files."""
+    st = _state(request)
+    _, account = _authorize(request)
+    if request.query_params.get("action") != "getPolicy":
+        raise invalid("Unsupported action; expected action=getPolicy.")
+    model = request.query_params.get("model", "").strip()
+    if not model:
+        raise invalid("Field required: model.")
+    if not st.region.uploads:
+        raise ApiError(403, "AccessDenied", "Temporary file upload is not available in this region.")
+    st.stats.policies += 1
+    data = st.uploads.issue(account, model, f"{_public(request)}/_oss")
+    return JSONResponse({"request_id": new_request_id(), "data": data})
+
+
+async def oss_upload(request: Request) -> Response:
+    """POST /_oss: the OSS form upload (`success_action_status` chooses 200, 201 or 204)."""
+    st = _state(request)
+    boundary = boundary_of(request.headers.get("content-type", ""))
+    if boundary is None:
+        return oss_error(400, "InvalidArgument", "The upload must be a multipart/form-data POST.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > (MAX_FILE_MB + 1) * 1024 * 1024:
+        return oss_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
+    try:
+        form = parse_form(await request.body(), boundary)
+        stored = await st.uploads.accept(form)
+    except ValueError as exc:
+        return oss_error(400, "MalformedPOSTRequest", f"The body of the POST is not well-formed: {exc}")
+    except OssError as exc:
+        return oss_error(exc.status, exc.code, exc.message)
+    st.stats.uploads += 1
+    log.info("upload %s (%d bytes)", stored.key, stored.size)
+    etag = {"etag": f'"{stored.sha256[:32].upper()}"'}
+    wanted = form["success_action_status"].text if "success_action_status" in form else ""
+    if wanted == "200":
+        return Response(b"", status_code=200, headers=etag)
+    if wanted == "201":
+        xml = f"<PostResponse><Key>{stored.key}</Key><ETag>{etag['etag']}</ETag></PostResponse>"
+        return Response(xml, status_code=201, headers=etag, media_type="application/xml")
+    return Response(status_code=204, headers=etag)
+
+
+def _url_signature(task_id: str, expires: int) -> str:
+    digest = hmac.new(_URL_SECRET, f"{task_id}:{expires}".encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def result_url(public: str, task: Task) -> str:
+    """The signed, 24-hour result URL of a SUCCEEDED task (served by the emulator itself)."""
+    expires = int(task.submit_wall + RESULT_URL_SECONDS)
+    signature = quote(_url_signature(task.task_id, expires), safe="")
+    return (
+        f"{public}/_results/{task.task_id}.mp4"
+        f"?Expires={expires}&OSSAccessKeyId={ACCESS_KEY_ID}&Signature={signature}"
+    )
+
+
+async def download(request: Request) -> Response:
+    """GET/HEAD /_results/{id}.mp4: the video, with Range support and the `truncate` fault."""
+    st = _state(request)
+    st.stats.downloads += 1
+    name: str = request.path_params["name"]
+    task = st.tasks.tasks.get(name.removesuffix(".mp4"))
+    if not name.endswith(".mp4") or task is None or task.status(st.clock.mono()) != SUCCEEDED:
+        return oss_error(404, "NoSuchKey", "The specified key does not exist.")
+    q = request.query_params
+    expires = q.get("Expires", "")
+    signature = _url_signature(task.task_id, int(expires)) if expires.isdigit() else None
+    if signature is None or not hmac.compare_digest(q.get("Signature", ""), signature):
+        return oss_error(403, "AccessDenied", "The request signature does not match.")
+    if int(expires) < st.clock.wall():
+        return oss_error(403, "AccessDenied", "Request has expired.")
+    spec = task.request
+    data = await st.media.read(spec.size, spec.duration, spec.audio)
+    response = MediaResponse(
+        data,
+        range_header=request.headers.get("range"),
+        if_range=request.headers.get("if-range"),
+        head=request.method == "HEAD",
+    )
+    if response.can_cut and st.faults.hit("truncate", "download"):
+        response.cut(st.faults.fraction(0.2, 0.9))
+    st.stats.download_bytes += response.bytes_sent
+    return response
+
+
+async def stats(request: Request) -> Response:
+    """GET /_emulator/stats: counters, faults injected, tasks by status."""
+    st = _state(request)
+    now = st.clock.mono()
+    body = st.stats.as_dict()
+    body["faults"] = dict(st.faults.counts)
+    body["tasks"] = dict(Counter(t.status(now) for t in st.tasks.tasks.values()))
+    return JSONResponse(body)
+
+
+async def reset(request: Request) -> Response:
+    """POST /_emulator/reset: forget everything; a JSON body may change `faults` and the
+    fields in RESETTABLE (seed, timing, quotas) for what follows."""
+    st = _state(request)
+    raw = await request.body()
+    options = await _json_body(request) if raw.strip() else {}
+    if not isinstance(options, dict):
+        raise invalid("The reset options must be a JSON object.")
+    try:
+        changes = _reset_changes(options)
+        st.reset(**changes)
+    except (TypeError, ValueError) as exc:
+        raise invalid(f"Bad reset options: {exc}") from None
+    log.info("reset %s", ", ".join(f"{k}={v}" for k, v in changes.items()))
+    current = {name: getattr(st.config, name) for name in RESETTABLE}
+    return JSONResponse({"ok": True, "faults": str(st.config.faults), **current})
+
+
+# Config fields a reset may change, with their types (None allowed only for gen_seconds,
+# meaning "back to the time scale").
+RESETTABLE: dict[str, type] = {
+    "seed": int,
+    "time_scale": float,
+    "gen_seconds": float,
+    "slow_seconds": float,
+    "max_running": int,
+    "create_rps": float,
+    "poll_rps": float,
+}
+
+
+def _reset_changes(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(options) - {"faults", *RESETTABLE}
+    if unknown:
+        raise ValueError(f"unknown options {sorted(unknown)}")
+    changes: dict[str, Any] = {}
+    for name, value in options.items():
+        if name == "faults":
+            changes[name] = FaultSpec.parse(value)
+        elif name == "gen_seconds" and value is None:
+            changes[name] = None
+        else:
+            changes[name] = _number(value, RESETTABLE[name])
+    return changes
+
+
+def _number(value: object, kind: type) -> Any:
+    wrong_kind = kind is int and not isinstance(value, int)
+    if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
+        raise ValueError(f"{value!r} is not a{'n' if kind is int else ''} {kind.__name__}")
+    return kind(value)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    st = _state(request)
+    if exc.code.startswith("Throttling."):
+        st.stats.throttled += 1  # quota refusals; injected 429s are counted as faults
+    elif exc.status < 500:
+        st.stats.errors += 1
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "InvalidParameter")
+    return ApiError(exc.status_code, code, f"{exc.detail}: {request.method} {request.url.path}").response()
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    # A bug in the emulator: say so in the log, but answer like the service would.
+    log.exception("internal error while answering %s %s", request.method, request.url.path)
+    return ApiError(500, "InternalError", MSG_INTERNAL).response()
+
+
+def create_app(state: EmulatorState) -> Starlette:
+    """The ASGI application serving one emulator state (its files go when the app stops)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        # Here, not after uvicorn returns: on SIGTERM uvicorn re-raises the signal once it
+        # has shut down, and the process ends before any `finally` of the caller runs.
+        state.close()
+
+    api = [
+        Route("/services/aigc/video-generation/video-synthesis", create_task, methods=["POST"]),
+        Route("/tasks", list_tasks, methods=["GET"]),
+        Route("/tasks/", list_tasks, methods=["GET"]),
+        Route("/tasks/{task_id}", get_task, methods=["GET"]),
+        Route("/tasks/{task_id}/cancel", cancel_task, methods=["POST"]),
+        Route("/uploads", upload_policy, methods=["GET"]),
+    ]
+    routes = [
+        Mount("/api/v1", routes=api),
+        Route("/_oss", oss_upload, methods=["POST"]),
+        Route("/_results/{name}", download, methods=["GET", "HEAD"]),
+        Route("/_emulator/stats", stats, methods=["GET"]),
+        Route("/_emulator/reset", reset, methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.state.emulator = state
+    return app

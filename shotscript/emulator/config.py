@@ -1,0 +1,67 @@
+"""Settings of one emulator process (what the command-line flags set)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shotscript.compiler.capabilities import capabilities
+from shotscript.emulator.faults import FaultSpec
+
+# Quotas from docs/reference/wan-r2v-api.md ("Quotas"): they are service policy, not
+# capabilities of the models, so they live here as the emulator's defaults.
+DEFAULT_MAX_RUNNING = 5  # tasks in progress at once, per account and model
+DEFAULT_CREATE_RPS = 5.0  # task creations per second, per account and model
+DEFAULT_POLL_RPS = 20.0  # task queries per second, per account
+
+# Simulated generation takes uniform(60, 120) seconds times the time scale.
+GEN_SECONDS_MIN = 60.0
+GEN_SECONDS_MAX = 120.0
+
+# The region id the task list reports for each region of the capability data.
+REGION_IDS = {"beijing": "cn-beijing", "singapore": "ap-southeast-1", "virginia": "us-east-1"}
+
+
+def default_cache_dir() -> Path:
+    """Where generated result videos are kept between runs."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shotscript" / "emulator-media"
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Everything that shapes the emulator's behaviour; one per process."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    region: str = field(default_factory=lambda: str(capabilities().defaults["region"]))
+    time_scale: float = 1.0
+    gen_seconds: float | None = None  # fixed wall-clock generation time, overrides the scale
+    seed: int = 0
+    faults: FaultSpec = field(default_factory=FaultSpec)
+    slow_seconds: float = 3.0  # delay added by the `slow` fault
+    keys: frozenset[str] | None = None  # accepted API keys; None = any key not starting "bad"
+    max_running: int = DEFAULT_MAX_RUNNING
+    create_rps: float = DEFAULT_CREATE_RPS
+    poll_rps: float = DEFAULT_POLL_RPS
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    moderation_marker: str = "[[moderate]]"  # prompt text that ends a task DataInspectionFailed
+    ip_marker: str = "[[ip]]"  # prompt text that ends a task IPInfringementSuspect
+
+    def __post_init__(self) -> None:
+        if self.region not in capabilities().regions:
+            raise ValueError(f"unknown region {self.region!r}")
+        if self.time_scale <= 0:
+            raise ValueError("time scale must be positive")
+        if self.gen_seconds is not None and self.gen_seconds < 0:
+            raise ValueError("generation seconds must not be negative")
+        if self.slow_seconds < 0:
+            raise ValueError("slow seconds must not be negative")
+        if self.max_running < 1 or self.create_rps <= 0 or self.poll_rps <= 0:
+            raise ValueError("quotas must be positive")
+
+    @property
+    def region_id(self) -> str:
+        """The region as the task list names it (`cn-beijing`, …)."""
+        return REGION_IDS.get(self.region, self.region)

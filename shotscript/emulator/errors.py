@@ -1,0 +1,52 @@
+"""DashScope-style errors: `{"code", "message", "request_id"}` at top level, with a status."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.responses import JSONResponse
+
+# Messages as the service words them, so clients that match on text behave the same.
+MSG_THROTTLED = "Requests rate limit exceeded, please try again later."
+MSG_ALLOCATION = "Too many tasks in progress, please wait for some of them to finish."
+MSG_INTERNAL = "An internal error has occured, please try again later or contact service support."
+MSG_SYNC = "current user api does not support synchronous calls"
+
+
+def new_request_id() -> str:
+    """A fresh request id (random: request ids are not part of repeatable behaviour)."""
+    return str(uuid.uuid4())
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, DashScope code and message, optional extra headers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self, request_id: str | None = None) -> JSONResponse:
+        """The JSON answer the service would send."""
+        body = {"code": self.code, "message": self.message, "request_id": request_id or new_request_id()}
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+def invalid(message: str, code: str = "InvalidParameter") -> ApiError:
+    """A 400 for a request the service refuses outright."""
+    return ApiError(400, code, message)
+
+
+def throttled(code: str, message: str, retry_after: float) -> ApiError:
+    """A 429 with a `Retry-After` header (whole seconds, at least 1)."""
+    seconds = max(1, int(retry_after + 0.999))
+    return ApiError(429, code, message, headers={"Retry-After": str(seconds)})

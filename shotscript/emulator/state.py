@@ -1,0 +1,138 @@
+"""Everything an emulator process remembers, in one object that `reset` rebuilds."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from shotscript.compiler.capabilities import Region, capabilities
+from shotscript.emulator.billing import usage
+from shotscript.emulator.clock import Clock
+from shotscript.emulator.config import GEN_SECONDS_MAX, GEN_SECONDS_MIN, EmulatorConfig
+from shotscript.emulator.errors import MSG_INTERNAL
+from shotscript.emulator.faults import FaultInjector
+from shotscript.emulator.media import MediaCache
+from shotscript.emulator.quotas import Quotas
+from shotscript.emulator.stats import Stats, fingerprint
+from shotscript.emulator.tasks import Task, TaskStore, plan_timeline
+from shotscript.emulator.uploads import UploadStore
+from shotscript.emulator.validate import CreateRequest, later_failure
+
+
+def account_of(api_key: str) -> str:
+    """A stable, one-way id of an API key: the emulator never keeps or logs keys themselves."""
+    return hashlib.sha256(b"shotscript-emulator\0" + api_key.encode()).hexdigest()[:12]
+
+
+def key_hint(api_key: str) -> str:
+    """How a key may appear in logs: its last four characters only."""
+    return "…" + api_key[-4:] if len(api_key) > 8 else "…"
+
+
+@dataclass
+class EmulatorState:
+    """Config plus the mutable parts: tasks, quotas, faults, uploads, counters."""
+
+    config: EmulatorConfig
+    clock: Clock = field(default_factory=Clock)
+    public_url: str = ""  # http://host:port, set once the socket is bound
+    uploads: UploadStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.media = MediaCache(self.config.cache_dir)
+        self.reset()
+
+    @property
+    def region(self) -> Region:
+        """The one region this emulator serves."""
+        return capabilities().regions[self.config.region]
+
+    def reset(self, **changes: Any) -> None:
+        """Forget every task, upload and counter; `changes` replace config fields first
+        (a ValueError from the config leaves everything as it was)."""
+        if changes:
+            self.config = dataclasses.replace(self.config, **changes)
+        seed = self.config.seed
+        # Separate generators, so that e.g. a fault drawn or not never shifts task timings.
+        self.ids = random.Random(f"shotscript-emulator-ids:{seed}")
+        self.timing = random.Random(f"shotscript-emulator-timing:{seed}")
+        self.faults = FaultInjector(self.config.faults, seed)
+        self.tasks = TaskStore()
+        self.stats = Stats()
+        self.quotas = Quotas(self.config.create_rps, self.config.poll_rps, self.config.max_running)
+        if hasattr(self, "uploads"):
+            self.uploads.close()
+        self.uploads = UploadStore(self.clock, random.Random(f"shotscript-emulator-uploads:{seed}"))
+
+    def close(self) -> None:
+        """Release temporary files."""
+        self.uploads.close()
+
+    def accepts_key(self, api_key: str) -> bool:
+        """Whether the key is valid: listed in `--keys`, or any key not starting `bad`."""
+        if self.config.keys is not None:
+            return api_key in self.config.keys
+        return not api_key.startswith("bad")
+
+    def new_id(self) -> str:
+        """A task id, repeatable for a given seed."""
+        return str(uuid.UUID(int=self.ids.getrandbits(128), version=4))
+
+    def create_task(
+        self, account: str, body: dict[str, Any], request: CreateRequest, request_id: str
+    ) -> Task:
+        """Accept a task: plan its timeline, decide how it ends, count it."""
+        queued, running = plan_timeline(
+            self.timing,
+            time_scale=self.config.time_scale,
+            gen_seconds=self.config.gen_seconds,
+            low=GEN_SECONDS_MIN,
+            high=GEN_SECONDS_MAX,
+        )
+        failure = later_failure(
+            request,
+            account=account,
+            lookup=self.uploads.lookup,
+            moderation_marker=self.config.moderation_marker,
+            ip_marker=self.config.ip_marker,
+        )
+        # Refused inputs fail soon after a worker picks the task up; moderation of the
+        # result and internal failures only at the end of generation.
+        fail_after = queued + 0.1 * running
+        if failure is not None and failure[0] in ("DataInspectionFailed", "IPInfringementSuspect"):
+            fail_after = queued + running
+        if failure is None and self.faults.hit("fail"):
+            failure = ("InternalError", MSG_INTERNAL) if self.faults.coin() else (None, None)
+            fail_after = queued + running
+        lengths = [self._video_seconds(r.url) for r in request.references if r.kind == "video"]
+        task = Task(
+            task_id=self.new_id(),
+            account=account,
+            request_id=request_id,
+            request=request,
+            submit_wall=self.clock.wall(),
+            submit_mono=self.clock.mono(),
+            pending_s=queued,
+            run_s=running,
+            usage=usage(request, lengths),
+            failure=failure,
+            fail_after=fail_after,
+        )
+        self.tasks.add(task)
+        self.stats.record_create(fingerprint(body, self.uploads.content_digest))
+        return task
+
+    def _video_seconds(self, url: str) -> float | None:
+        stored = self.uploads.lookup(url) if url.startswith("oss://") else None
+        return stored.seconds if stored else None
+
+    def check_running(self, account: str, model: str) -> None:
+        """Raise the 429 the service sends when the account has too many tasks in progress."""
+        now = self.clock.mono()
+        busy = self.tasks.in_progress(account, model, now)
+        soonest = min((t.remaining(now) for t in busy), default=0.0)
+        self.quotas.admit_running(len(busy), soonest)
