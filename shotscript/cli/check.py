@@ -21,13 +21,17 @@ from shotscript.cli.common import (
 @paths_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text for people, json for editors and CI.")
-def check(paths: tuple[Path, ...], fmt: str) -> None:
+@click.option("--probe-remote", is_flag=True,
+              help="Also fetch the start of each http(s) reference (a ranged GET) and say which "
+              "ones the service may fail to fetch or refuse.")
+def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool) -> None:
     """Check story files (or folders of them, recursively) against every limit of the API.
 
     Prints each problem as `path:line:col: error[CODE]: message` with the source line, a
-    caret and a fix. Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
+    caret and a fix. Local reference files are probed (container, codec, duration, size,
+    alpha, bytes). Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
     """
-    results = check_all(stories_in(paths))
+    results = check_all(stories_in(paths), probe_remote=probe_remote)
     if fmt == "json":
         report = [
             {"path": r.path, "ok": r.ok, "diagnostics": [d.to_json() for d in r.diagnostics]}

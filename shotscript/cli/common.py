@@ -46,9 +46,9 @@ def print_diagnostics(result: Result) -> None:
         click.echo("", err=True)
 
 
-def check_all(files: list[Path]) -> list[Result]:
+def check_all(files: list[Path], *, probe_remote: bool = False) -> list[Result]:
     """Check every file (all of them, whatever the first ones gave)."""
-    return [check_file(f) for f in files]
+    return [check_file(f, probe_remote=probe_remote) for f in files]
 
 
 def summary(results: list[Result]) -> str:

@@ -194,3 +194,18 @@ def check_structure(story: Story, sink: Sink) -> None:
         sink.add("E107", None, help="add `shot 0-5s …` lines, or one `prompt …` line")
 
 
+
+
+def check_remote_references(story: Story, sink: Sink) -> None:
+    """Fetch the start of each http(s) reference (ranged GET) and report what the service
+    may fail to fetch or refuse: unreachable, an error status, not media, a private host."""
+    from shotscript.media.remote import check_remote, probe_remote  # network: only when asked
+
+    members = [m for m in story.cast if scheme(m.source) in ("http", "https") and valid_url(m.source)]
+    if not members:
+        return
+    for m, info in zip(members, probe_remote([m.source for m in members]), strict=True):
+        for problem in check_remote(info, m.kind):
+            code = "E314" if problem.severity == "error" else "W506"
+            sink.add(code, m.source_span, detail=f"{problem.message} [{problem.code}]",
+                     help=problem.help)

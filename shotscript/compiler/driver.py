@@ -163,17 +163,26 @@ def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | No
     )
 
 
-def check_text(text: str, path: Path | None = None, name: str | None = None) -> Result:
-    """Parse, check and compile story text; every finding is in the result."""
+def check_text(
+    text: str, path: Path | None = None, name: str | None = None, *, probe_remote: bool = False
+) -> Result:
+    """Parse, check and compile story text; every finding is in the result.
+
+    With `probe_remote`, http(s) references are fetched (their first bytes) and checked too.
+    """
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
     payload = _build_payload(story, sink, capabilities()) if story is not None else None
+    if story is not None and probe_remote:
+        checks.check_remote_references(story, sink)
+        if sink.errors:
+            payload = None
     return Result(shown, text, story, payload, sink.sorted())
 
 
-def check_file(path: Path) -> Result:
-    """Read, parse, check and compile one story file."""
+def check_file(path: Path, *, probe_remote: bool = False) -> Result:
+    """Read, parse, check and compile one story file (see check_text for `probe_remote`)."""
     shown = display_path(path)
     sink = Sink(shown)
     try:
@@ -184,7 +193,7 @@ def check_file(path: Path) -> Result:
     text = _decode(data, sink)
     if text is None:
         return Result(shown, None, diagnostics=sink.sorted())
-    return check_text(text, path)
+    return check_text(text, path, probe_remote=probe_remote)
 
 
 def find_stories(paths: list[Path]) -> list[Path]:
