@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +22,12 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    files = {"/face.png": ("image/png", _png()), "/page.png": ("text/html", b"<html>hi</html>")}
+FILES = {"/face.png": ("image/png", _png()), "/page.png": ("text/html", b"<html>hi</html>")}
 
+
+class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        found = self.files.get(self.path)
+        found = FILES.get(self.path)
         if found is None:
             self.send_error(404)
             return
@@ -59,8 +61,6 @@ def test_probe_remote_reports_each_bad_url_at_its_cast_line(server: str, tmp_pat
     assert offline.exit_code == 0  # nothing is fetched unless asked
     result = CliRunner().invoke(cli, ["check", "--probe-remote", "--format", "json", str(story)])
     assert result.exit_code == 1
-    import json
-
     [report] = json.loads(result.stdout)
     by_line: dict[int, list[str]] = {}
     for d in report["diagnostics"]:
