@@ -6,6 +6,7 @@ Both spellings build these very nodes; spans are excluded from serialisation so 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -15,13 +16,14 @@ if TYPE_CHECKING:
     from shotscript.compiler.payload import Payload
 
 
-class Span(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Span:
     """A place in a source file: 1-based line and column, end exclusive.
 
     `file` is set only for places outside the story file itself (a folder's shotscript.toml).
+    A plain dataclass, not a model: spans are made by the dozen per story and never dumped.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     line: int
     column: int
     end_line: int
@@ -31,17 +33,16 @@ class Span(BaseModel):
     @classmethod
     def at(cls, line: int, column: int, width: int = 1, file: str | None = None) -> Span:
         """A span on one line starting at `column`, `width` characters wide."""
-        return cls(line=line, column=column, end_line=line, end_column=column + max(width, 1),
-                   file=file)
+        return cls(line, column, line, column + max(width, 1), file)
 
 
-NOWHERE = Span(line=1, column=1, end_line=1, end_column=2)
+NOWHERE = Span(1, 1, 1, 2)
 
 
 class Node(BaseModel):
     """Base of all AST nodes: frozen, no unknown fields, a span kept out of dumps."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     span: Span = Field(default=NOWHERE, exclude=True, repr=False)
 
 

@@ -110,12 +110,12 @@ class StoryBuilder:
         self.shots.append(_PendingShot(timing, pieces, span))
 
     def _text(self, what: str, pieces: list[Piece], span: Span) -> Text:
-        text = build_text(pieces, self._declared, self.sink)
+        text = build_text(pieces, self._declared, self.sink, span)
         if not text.segments or all(
             getattr(s, "text", "x").strip() == "" for s in text.segments
         ):
             self.sink.add("E411", span, what=what)
-        return text.model_copy(update={"span": span})
+        return text
 
     def finish(self) -> Story:
         """The Story, with every text's mentions resolved against the finished cast."""

@@ -117,17 +117,16 @@ def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | No
     if sink.errors or (story.shots and slots is None) or not model or not region:
         return None
 
-    def timing(k: int, start: int, end: int, text: Text) -> ShotTiming:
+    def timing(shot: ShotText, text: Text) -> ShotTiming:
         cast = tuple(dict.fromkeys(m.name for m in text.mentions()))
-        return ShotTiming(index=k, start=start, end=end, text=spell(text, names),
-                          prompt=compiled(text, roles), cast=cast)
+        return ShotTiming(index=shot.index, start=shot.start, end=shot.end,
+                          text=spell(text, names), prompt=shot.text, cast=cast)
 
     if story.shots:
-        shots = tuple(timing(st.index, st.start, st.end, sh.text)
-                      for st, sh in zip(shot_texts, story.shots, strict=True))
+        shots = tuple(timing(st, sh.text) for st, sh in zip(shot_texts, story.shots, strict=True))
     else:
         assert story.prompt is not None
-        shots = (timing(1, 0, duration, story.prompt),)
+        shots = (timing(ShotText(1, 0, duration, body), story.prompt),)
 
     refs = tuple(
         Reference(

@@ -56,43 +56,44 @@ class Piece:
         return Span.at(self.line, self.column + offset, width)
 
 
-def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[Segment]:
+# A segment before it becomes a node: ("plain", text, span) or ("mention", name, span).
+_Raw = tuple[str, str, Span | None]
+
+
+def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
     """Segments of one line of text, reporting unknown mentions and lone `@`."""
-    out: list[Segment] = []
     if "@" not in piece.text:
         _warn_literal_characters(piece.text, 0, piece, sink)
-        return [Plain(text=piece.text, span=piece.span(0, len(piece.text)))]
+        return [("plain", piece.text, piece.span(0, len(piece.text)))]
+    out: list[_Raw] = []
     for kind, value, at in scan_text(piece.text):
         if kind == "LITERAL":
             _warn_literal_characters(value, at, piece, sink)
-            out.append(Plain(text=value, span=piece.span(at, len(value))))
+            out.append(("plain", value, piece.span(at, len(value))))
         elif kind == "ESCAPED_AT":
-            out.append(Plain(text="@", span=piece.span(at, 2)))
+            out.append(("plain", "@", piece.span(at, 2)))
         elif kind == "LONE_AT":
             sink.add("E311", piece.span(at, 1), help="write `@@` for a literal `@`")
-            out.append(Plain(text="@", span=piece.span(at, 1)))
+            out.append(("plain", "@", piece.span(at, 1)))
         elif kind == "BRACED_MENTION":
             name = value[2:-1].strip()
             span = piece.span(at, len(value))
             if name not in names:
                 _unknown(name, name, span, names, sink)
-            out.append(Mention(name=name, span=span))
+            out.append(("mention", name, span))
         else:  # MENTION: @ + a run of word characters, resolved by the longest cast name
             word = value[1:]
             name = resolve(word, names)
             if name is None:
                 ascii_run = _ASCII_RUN.match(word)
-                shown = ascii_run.group() if ascii_run else word
-                span = piece.span(at, len(shown) + 1)
-                _unknown(shown, word, span, names, sink)
-                out.append(Mention(name=shown, span=span))
-                rest = word[len(shown) :]
-            else:
-                out.append(Mention(name=name, span=piece.span(at, len(name) + 1)))
-                rest = word[len(name) :]
+                name = ascii_run.group() if ascii_run else word
+                _unknown(name, word, piece.span(at, len(name) + 1), names, sink)
+            out.append(("mention", name, piece.span(at, len(name) + 1)))
+            rest = word[len(name) :]
             if rest:
-                _warn_literal_characters(rest, at + 1 + len(word) - len(rest), piece, sink)
-                out.append(Plain(text=rest, span=piece.span(at + len(value) - len(rest), len(rest))))
+                start = at + len(value) - len(rest)
+                _warn_literal_characters(rest, start, piece, sink)
+                out.append(("plain", rest, piece.span(start, len(rest))))
     return out
 
 
@@ -131,27 +132,25 @@ def join(pieces: Sequence[Piece]) -> list[Piece | str]:
     return out
 
 
-def build_text(pieces: Sequence[Piece], names: Sequence[str], sink: Sink) -> Text:
-    """A Text node from one or more lines of source, mentions resolved against `names`."""
-    segments: list[Segment] = []
+def build_text(pieces: Sequence[Piece], names: Sequence[str], sink: Sink, span: Span) -> Text:
+    """A Text node from one or more lines of source, mentions resolved against `names`.
+
+    Adjacent plain runs are merged, so one text has one shape however it was split
+    into lines (a DSL text over three lines equals its one-line YAML twin).
+    """
+    raw: list[_Raw] = []
     for part in join(pieces):
-        if isinstance(part, str):
-            segments.append(Plain(text=part))
-        else:
-            segments.extend(_parse_piece(part, names, sink))
-    span = pieces[0].span(0, len(pieces[0].text)) if pieces else None
-    return Text(segments=tuple(merge(segments)), **({"span": span} if span else {}))
-
-
-def merge(segments: Sequence[Segment]) -> list[Segment]:
-    """Adjacent plain runs merged into one, so one text has one shape however it was split."""
-    out: list[Segment] = []
-    for s in segments:
-        if isinstance(s, Plain) and out and isinstance(out[-1], Plain):
-            out[-1] = Plain(text=out[-1].text + s.text, span=out[-1].span)
-        elif not (isinstance(s, Plain) and not s.text):
-            out.append(s)
-    return out
+        found = [("plain", part, None)] if isinstance(part, str) else _parse_piece(part, names, sink)
+        for kind, value, at in found:
+            if kind == "plain" and raw and raw[-1][0] == "plain":
+                raw[-1] = ("plain", raw[-1][1] + value, raw[-1][2])
+            elif value or kind == "mention":
+                raw.append((kind, value, at))
+    segments: list[Segment] = [
+        Plain(text=v, span=at or span) if k == "plain" else Mention(name=v, span=at or span)
+        for k, v, at in raw
+    ]
+    return Text(segments=tuple(segments), span=span)
 
 
 def spell(text: Text, names: Sequence[str]) -> str:
