@@ -201,7 +201,8 @@ def test_moderation_failure(emu: Emulator, tmp_path: Path, hermetic_env: Path) -
 
 def test_missing_key_is_a_clean_error(emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DASHSCOPE_API_KEY")
-    run = cli(str(SMARTWATCH), "--out", str(tmp_path))
+    # Without a key, `auto` would draw a preview; asking for DashScope must fail cleanly.
+    run = cli(str(SMARTWATCH), "--out", str(tmp_path), "--backend", "dashscope")
     assert run.returncode == 1 and "DASHSCOPE_API_KEY is not set" in run.stderr
     assert "Traceback" not in run.stderr
 
