@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import click
 
 from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.config import DEFAULT_CREATE_RPS, DEFAULT_MAX_RUNNING, DEFAULT_POLL_RPS
+from shotscript.runtime.settings import is_loopback_host
 
 
 def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
@@ -167,7 +167,7 @@ def emulate(
     from shotscript.emulator.faults import FaultSpec
     from shotscript.emulator.server import run
 
-    if not _loopback(host):
+    if not is_loopback_host(host):
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
     assert isinstance(faults, FaultSpec)
     config = EmulatorConfig(
@@ -192,11 +192,3 @@ def emulate(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

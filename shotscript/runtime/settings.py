@@ -83,7 +83,11 @@ def api_key_from_env(environ: Mapping[str, str] | None = None) -> str:
 
 def is_loopback(url: str) -> bool:
     """Whether a URL points at this machine (127.0.0.0/8, ::1 or localhost)."""
-    host = urlsplit(url).hostname or ""
+    return is_loopback_host(urlsplit(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a host name or address is this machine's (127.0.0.0/8, ::1 or localhost)."""
     if host == "localhost":
         return True
     try:
