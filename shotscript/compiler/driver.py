@@ -6,15 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotscript.compiler import checks
-from shotscript.compiler.ast import Span, Story, Text
+from shotscript.compiler.assemble import assemble, roles_of
+from shotscript.compiler.ast import Span, Story
 from shotscript.compiler.capabilities import Capabilities, capabilities
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.folder_config import folder_config
-from shotscript.compiler.mentions import compiled, spell
-from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
-from shotscript.compiler.prompt import ShotText, render
-from shotscript.compiler.references import local_path, scheme
-from shotscript.compiler.settings import PARAMETER_ORDER, SETTINGS
+from shotscript.compiler.mentions import compiled
+from shotscript.compiler.payload import Payload
+from shotscript.compiler.prompt import LANGS, ShotText, render
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
 
 STORY_SUFFIXES = (".shot", ".yaml", ".yml")
@@ -66,12 +65,19 @@ def parse(
     return dsl.parse(text, sink, path)
 
 
-def _prompt_span(story: Story) -> Span | None:
-    return story.prompt.span if story.prompt else (story.shots[0].span if story.shots else None)
+@dataclass(frozen=True)
+class Checked:
+    """What the checks settled: the effective model, region, duration and shot slots."""
+
+    story: Story  # with its folder's defaults filled in
+    model: str
+    region: str
+    duration: int
+    slots: list[Slot] | None
 
 
-def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | None:
-    """Run the checks and, if nothing is wrong, build the payload."""
+def _check(story: Story, sink: Sink, caps: Capabilities) -> Checked:
+    """Every check of the story, in order; the findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
         story = story.model_copy(update={"settings": {**defaults, **story.settings}})
@@ -79,87 +85,56 @@ def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | No
     model, region = checks.check_model_region(story, caps, sink)
     checks.check_parameters(story, model, region, caps, sink)
     set_duration = story.value("duration")
-    default = int(caps.defaults["duration"])  # type: ignore[call-overload]
     duration = effective_duration(
-        story.shots, set_duration if isinstance(set_duration, int) else None, default
+        story.shots,
+        set_duration if isinstance(set_duration, int) else None,
+        int(caps.defaults["duration"]),  # type: ignore[call-overload]
     )
-    slots: list[Slot] | None = None
-    if story.shots:
-        slots = lay_out(story.shots, duration, sink)
-        if slots is not None:
-            check_slots(slots, duration, sink, story.shots)
+    slots = lay_out(story.shots, duration, sink) if story.shots else None
+    if slots is not None:
+        check_slots(slots, duration, sink, story.shots)
     checks.check_duration(duration, story, region, caps, sink)
     checks.check_cast(story, region, caps, sink)
+    return Checked(story, model, region, duration, slots)
 
-    names = [m.name for m in story.cast]
-    roles = {m.name: f"character{i}" for i, m in enumerate(story.cast, 1)}
-    lang = str(story.value("lang") or caps.defaults["lang"])
+
+def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str, list[ShotText]]:
+    """The prompt and each shot's compiled text; a prompt over the limit is reported."""
+    story = c.story
+    roles = roles_of(story)
     intro = compiled(story.intro, roles) if story.intro else ""
     body = compiled(story.prompt, roles) if story.prompt else ""
     shot_texts = [
         ShotText(k, slot.start, slot.end, compiled(shot.text, roles))
-        for k, (slot, shot) in enumerate(zip(slots or [], story.shots, strict=False), 1)
+        for k, (slot, shot) in enumerate(zip(c.slots or [], story.shots, strict=False), 1)
     ]
-    from shotscript.compiler.prompt import LANGS
-
-    if lang not in LANGS:
-        return None
     prompt = render(lang, intro, shot_texts, body)
     limit = caps.limit("prompt_chars")
     if len(prompt) > limit:
-        span = _prompt_span(story)
+        # Point at the shot that crosses the limit (or the prompt of a shotless story).
+        span = story.prompt.span if story.prompt else story.shots[0].span
         for k in range(1, len(shot_texts) + 1):
             if len(render(lang, intro, shot_texts[:k], "")) > limit:
                 span = story.shots[k - 1].span
                 break
         sink.add("E408", span, count=len(prompt), max=limit,
                  help=f"cut {len(prompt) - limit} characters (mentions count as `characterN`)")
-    if sink.errors or (story.shots and slots is None) or not model or not region:
+    if not story.shots:
+        shot_texts = [ShotText(1, 0, c.duration, body)]  # the whole video is one "shot"
+    return prompt, shot_texts
+
+
+def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | None:
+    """Run the checks and, if nothing is wrong, build the payload."""
+    c = _check(story, sink, caps)
+    lang = str(c.story.value("lang") or caps.defaults["lang"])
+    if lang not in LANGS:
+        return None  # reported by the checks
+    prompt, shot_texts = _compose(c, lang, sink, caps)
+    if sink.errors or (story.shots and c.slots is None) or not c.model or not c.region:
         return None
-
-    def timing(shot: ShotText, text: Text) -> ShotTiming:
-        cast = tuple(dict.fromkeys(m.name for m in text.mentions()))
-        return ShotTiming(index=shot.index, start=shot.start, end=shot.end,
-                          text=spell(text, names), prompt=shot.text, cast=cast)
-
-    if story.shots:
-        shots = tuple(timing(st, sh.text) for st, sh in zip(shot_texts, story.shots, strict=True))
-    else:
-        assert story.prompt is not None
-        shots = (timing(ShotText(1, 0, duration, body), story.prompt),)
-
-    refs = tuple(
-        Reference(
-            name=m.name, role=roles[m.name], kind=m.kind, source=m.source,
-            url=m.source if scheme(m.source) else None,
-            path=None if scheme(m.source) else local_path(m.source, story.path).resolve(),
-        )
-        for m in story.cast
-    )
-    parameters: dict[str, object] = {}
-    for name in PARAMETER_ORDER:
-        value = duration if name == "duration" else story.value(name)
-        if name == "shot_type" and value is None and len(story.shots) > 1:
-            value = "multi"  # the API's default, single, would ignore the shot markers
-        if value is not None and SETTINGS[name].api:
-            parameters[name] = value
-    size = str(story.value("size") or caps.defaults["size"])
-    audio = story.value("audio")
-    neg = story.value("negative_prompt")
-    title = story.value("title") or (story.path.stem if story.path else "story")
-    return Payload(
-        model=model,
-        input=PayloadInput(prompt=prompt, reference_urls=tuple(m.source for m in story.cast),
-                           negative_prompt=str(neg) if neg else None),
-        parameters=parameters,
-        meta=PayloadMeta(
-            title=str(title), story_path=story.path, region=region,
-            base_url=caps.regions[region].base_url, lang=lang, size=size,
-            tier=caps.tier_of(size) or "1080P",
-            audio=bool(audio) if audio is not None else bool(caps.defaults["audio"]),
-            references=refs, shots=shots,
-        ),
-    )
+    return assemble(c.story, model=c.model, region=c.region, duration=c.duration, lang=lang,
+                    prompt=prompt, shot_texts=shot_texts, caps=caps)
 
 
 def check_text(
