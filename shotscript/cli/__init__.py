@@ -44,6 +44,9 @@ def cli() -> None:
     shotscript check stories/            every mistake, with file:line:col
     shotscript compile story.shot        the request body (or --format curl|prompt)
     shotscript fmt story.shot --to yaml  canonical form, or the other spelling
+    shotscript preview story.shot        an offline animatic: no key, no cost
+    shotscript render story.shot         the video (DASHSCOPE_API_KEY; else a preview)
+    shotscript emulate                   a local DashScope to try it all against
     """
 
 
