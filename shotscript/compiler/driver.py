@@ -56,6 +56,13 @@ def parse(
     if "\x00" in text:
         sink.add("E109", Span.at(1, 1, 1), detail="the file contains NUL bytes: not a text file")
         return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:  # lone surrogates: only a str from code can hold them
+        before = text[: e.start]
+        line, col = before.count("\n") + 1, e.start - (before.rfind("\n") + 1) + 1
+        sink.add("E109", Span.at(line, col, 1), detail="the text is not valid Unicode (a lone surrogate)")
+        return None
     if suffix in (".yaml", ".yml"):
         from shotscript.compiler import yaml_front
 
