@@ -11,10 +11,12 @@ import click
 COMMANDS: dict[str, str] = {
     "check": "shotscript.cli.check:check",
     "compile": "shotscript.cli.compile:compile_",
+    "cost": "shotscript.cli.cost:cost",
     "emulate": "shotscript.cli.emulate:emulate",
     "fmt": "shotscript.cli.fmt:fmt",
     "preview": "shotscript.cli.preview:preview",
     "render": "shotscript.cli.render:render",
+    "status": "shotscript.cli.status:status",
 }
 
 

@@ -69,15 +69,43 @@ def _preview(
     click.echo(str(out_path))
 
 
+def _batch(paths: tuple[Path, ...], **options: object) -> None:
+    """Render folders (or several stories) through the batch engine; exit with its status."""
+    from shotscript.batch.options import BatchFlags
+    from shotscript.batch.session import BatchError, BatchRequest, render_batch
+
+    request = BatchRequest(
+        paths=paths,
+        flags=BatchFlags(
+            out=options["out_dir"],  # type: ignore[arg-type]
+            concurrency=options["concurrency"],  # type: ignore[arg-type]
+            backend=options["backend"],  # type: ignore[arg-type]
+            budget=options["budget"],  # type: ignore[arg-type]
+            prices=options["prices"],  # type: ignore[arg-type]
+        ),
+        retry_failed=bool(options["retry_failed"]),
+        dry_run=bool(options["dry_run"]),
+        base_url=options["base_url"],  # type: ignore[arg-type]
+        poll_scale=options["poll_scale"],  # type: ignore[arg-type]
+        submit_rate=options["submit_rate"],  # type: ignore[arg-type]
+        poll_rate=options["poll_rate"],  # type: ignore[arg-type]
+    )
+    try:
+        code = render_batch(request)
+    except BatchError as exc:
+        _fail(exc.message, exc.hint, exc.code)
+        return
+    raise SystemExit(code)
+
+
 @click.command("render")
-@click.argument("story", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("renders"),
-    show_default=True,
-    help="Folder for <story>.mp4 and its <story>.json sidecar.",
+    default=None,
+    help="Folder for <story>.mp4 and its <story>.json sidecar (default: renders, or [render] out).",
 )
 @click.option(
     "--base-url",
@@ -94,27 +122,79 @@ def _preview(
 @click.option(
     "--backend",
     type=click.Choice(["auto", "dashscope", "preview"]),
-    default="auto",
-    show_default=True,
+    default=None,
     help="dashscope renders for real; preview draws an offline animatic (no key, no cost); "
-    "auto is dashscope when DASHSCOPE_API_KEY is set, else preview.",
+    "auto (the default) is dashscope when DASHSCOPE_API_KEY is set, else preview.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Batch: stories in flight at once (default: [render] concurrency, else 5, the account's "
+    "quota of tasks in progress; previews: the CPU cores).",
+)
+@click.option(
+    "--retry-failed", is_flag=True, help="Batch: submit again the failures that may succeed if retried."
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="AMOUNT",
+    help="Batch: refuse to start if the estimated cost of what would be sent exceeds AMOUNT.",
+)
+@click.option("--dry-run", is_flag=True, help="Batch: check, compile and estimate; send nothing.")
+@click.option(
+    "--prices",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Batch: a price file overriding the shipped prices (default: [render] prices).",
+)
+@click.option(
+    "--submit-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="PER_S",
+    help="Batch: task creates per second at most (default 4.5: the quota of 5 with a margin).",
+)
+@click.option(
+    "--poll-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="PER_S",
+    help="Batch: task polls per second at most (default 18: the quota of 20 with a margin).",
 )
 @click.option("--poll-scale", type=float, hidden=True, help="Multiply poll waits (emulator runs).")
+# `shotscript preview` invokes this command with story=…, from when it took one story.
+@click.option("--story", "story", type=click.Path(path_type=Path), default=None, hidden=True)
 def render(
-    story: Path,
-    out_dir: Path,
+    paths: tuple[Path, ...],
+    out_dir: Path | None,
     base_url: str | None,
     resubmit: bool,
     force: bool,
     cancel: bool,
-    backend: str,
+    backend: str | None,
+    concurrency: int | None,
+    retry_failed: bool,
+    budget: float | None,
+    dry_run: bool,
+    prices: Path | None,
+    submit_rate: float | None,
+    poll_rate: float | None,
     poll_scale: float | None,
+    story: Path | None,
 ) -> None:
     """Render a story: upload local files, submit, poll, download DIR/<story>.mp4.
+    Give a folder (or several stories) to render a batch.
 
     \b
     shotscript render stories/seed/smartwatch.shot             renders/smartwatch.mp4
     shotscript render story.shot --out videos/                 videos/story.mp4 + story.json
+    shotscript render stories/ --out renders/                  every story below stories/
+    shotscript render stories/ --dry-run --budget 50           what it would cost; sends nothing
     DASHSCOPE_HTTP_BASE_URL=http://127.0.0.1:8765/api/v1 \\
       shotscript render story.shot                             against `shotscript emulate`
 
@@ -123,7 +203,31 @@ def render(
     polling instead of paying for a second task. A sidecar <story>.json records the task
     id, request ids, timings, usage and the prompt sent. Exit codes: 0 done, 1 failed,
     3 needs attention (a create's outcome is unknown: see the hint), 130 interrupted.
+
+    A batch keeps a journal (DIR/journal.sqlite: `shotscript status DIR`), mirrors the
+    folder tree under DIR, and ends with DIR/report.html (a contact sheet) and
+    DIR/report.json. Rerunning the same command skips what is done and resumes what was
+    submitted; an edited story is rendered anew. Defaults come from shotscript.toml's
+    [render] table (out, concurrency, backend, budget, prices); flags override them.
+    See docs/batch.md.
     """
+    if story is not None:
+        paths = (*paths, story)
+    if not paths:
+        raise click.UsageError("give a story file or a folder of stories")
+    batch_only = concurrency is not None or retry_failed or budget is not None or dry_run or prices
+    if len(paths) > 1 or paths[0].is_dir() or batch_only:
+        if cancel or resubmit or force:
+            raise click.UsageError("--cancel, --resubmit and --force work on one story at a time")
+        _batch(
+            paths, out_dir=out_dir, concurrency=concurrency, backend=backend, budget=budget, prices=prices,
+            retry_failed=retry_failed, dry_run=dry_run, base_url=base_url, poll_scale=poll_scale,
+            submit_rate=submit_rate, poll_rate=poll_rate,
+        )  # fmt: skip
+        return
+    story = paths[0]
+    out_dir = out_dir or Path("renders")
+    backend = backend or "auto"
     from shotscript.runtime.backend import DashScopeBackend
     from shotscript.runtime.errors import OutcomeUnknownError, RenderError
     from shotscript.runtime.progress import progress_for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -11,7 +12,7 @@ from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
 from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import EventSink
-from shotscript.runtime.lifecycle import Lifecycle, RenderResult, cancel_recorded
+from shotscript.runtime.lifecycle import Lifecycle, RenderResult, SubmitGate, cancel_recorded
 from shotscript.runtime.record import JsonRecordStore, RecordStore
 from shotscript.runtime.settings import RuntimeSettings
 from shotscript.runtime.uploads import UploadCache
@@ -40,16 +41,26 @@ class DashScopeBackend:
         resubmit: bool = False,
         force: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        stores: Callable[[Path], RecordStore] | None = None,
+        known_tasks: Callable[[], frozenset[str]] | None = None,
+        submit_gate: SubmitGate | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.resubmit = resubmit
         self.force = force
         self.transport = transport
+        # A batch passes these: the journal's record of each output, the task ids of its
+        # other stories, and the lock that serialises creates (see lifecycle.SubmitGate).
+        self.stores = stores
+        self.known_tasks = known_tasks
+        self.submit_gate = submit_gate
         self.uploads = UploadCache(settings.home / C.UPLOAD_CACHE_FILE)
 
     def store_for(self, out_path: Path) -> RecordStore:
-        """The record store in use: the one given, or a JSON file beside the output."""
+        """The record store of an output: the batch's, the one given, or a JSON file beside it."""
+        if self.stores is not None:
+            return self.stores(out_path)
         return self.store or JsonRecordStore(out_path.parent)
 
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
@@ -63,6 +74,10 @@ class DashScopeBackend:
                 resubmit=self.resubmit,
                 force=self.force,
             )
+            if self.known_tasks is not None:
+                lifecycle.known_tasks = self.known_tasks
+            if self.submit_gate is not None:
+                lifecycle.submit_gate = self.submit_gate
             return await lifecycle.run(payload, out_path, story=out_path.stem)
 
     async def cancel(self, out_path: Path, events: EventSink) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, assert_never
@@ -32,6 +34,10 @@ from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sideca
 from shotscript.runtime.uploads import UploadCache, file_sha256, upload_references
 
 Sleep = Callable[[float], Awaitable[None]]
+# Held from writing "submitting" until the create's task id is recorded, and while the task
+# list is searched: a batch passes one shared lock, so that at most one story of the batch is
+# ever "submitting" and no create is in flight while another story reconciles.
+SubmitGate = Callable[[], AbstractAsyncContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,10 @@ class Lifecycle:
     rand: Callable[[], float] = random.random
     resubmit: bool = False
     force: bool = False
-    # Task ids known to belong to other stories (a batch journal's): never adopted.
-    known_tasks: frozenset[str] = frozenset()
+    # Task ids known to belong to other stories (a batch journal's): never adopted. A callable
+    # is asked at the moment of reconciling, so tasks created meanwhile are known too.
+    known_tasks: frozenset[str] | Callable[[], frozenset[str]] = frozenset()
+    submit_gate: SubmitGate = contextlib.nullcontext
     _record: TaskRecord | None = field(default=None, init=False)
     _sent_prompt: str | None = field(default=None, init=False)
 
@@ -130,12 +138,14 @@ class Lifecycle:
         self._sent_prompt = payload.input.prompt
         if action == "reconcile":
             sent = payload.with_uploads(self.record.uploads)
-            await self._reconcile_or_raise(sent)
+            async with self.submit_gate():
+                await self._reconcile_or_raise(sent)
             if self.record.task_id is None:
                 action = "submit"  # the list proved the earlier create made nothing
         if action == "submit":
             sent = await self._upload(payload)
-            await self._submit(sent)
+            async with self.submit_gate():
+                await self._submit(sent)
         elif action == "poll":
             sent = payload.with_uploads(self.record.uploads)
             self.events(Event("note", f"resuming task {self.record.task_id}"))
@@ -213,7 +223,7 @@ class Lifecycle:
             prompt=sent.input.prompt,
             sent_at=sent_at,
             request_id=request_id,
-            known=self.known_tasks,
+            known=self.known_tasks() if callable(self.known_tasks) else self.known_tasks,
             sleep=self.sleep,
             settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,21 @@ class PreviewBackend:
 
     name = "preview"
 
-    def __init__(self, *, store: RecordStore | None = None, force: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        store: RecordStore | None = None,
+        force: bool = False,
+        stores: Callable[[Path], RecordStore] | None = None,
+    ) -> None:
         self.store = store
         self.force = force
+        self.stores = stores  # a batch's journal: the record store of each output
 
     def store_for(self, out_path: Path) -> RecordStore:
-        """The record store in use: the one given, or a JSON file beside the output."""
+        """The record store of an output: the batch's, the one given, or a JSON file beside it."""
+        if self.stores is not None:
+            return self.stores(out_path)
         return self.store or JsonRecordStore(out_path.parent)
 
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:

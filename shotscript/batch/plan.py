@@ -1,0 +1,194 @@
+"""From folders to a batch: every story's key, fingerprint, summary and cost estimate.
+
+Nothing is kept per story but the small `PlannedRow` handed on: payloads are compiled again
+when a story's turn comes, so memory does not grow with the folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from shotscript.batch import constants as C
+from shotscript.batch.cost import Durations, PriceTable, estimate, local_video_seconds
+from shotscript.batch.journal import PlannedRow
+from shotscript.compiler.driver import Result, check_file, find_stories
+from shotscript.compiler.payload import Payload
+from shotscript.runtime.record import fingerprint
+
+
+@dataclass(frozen=True)
+class StoryFile:
+    """A story file and its key: its path under the batch folder, without the suffix."""
+
+    key: str
+    path: Path
+
+    def output(self, out_dir: Path) -> Path:
+        """Where its video goes: the folder tree mirrored under the output folder."""
+        return out_dir / f"{self.key}.mp4"
+
+
+def batch_base(paths: Sequence[Path]) -> Path:
+    """The folder keys are relative to: the one folder given, else the common parent."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0].absolute()
+    parents = [p.absolute() if p.is_dir() else p.absolute().parent for p in paths]
+    return Path(os.path.commonpath(parents))
+
+
+def story_files(paths: Sequence[Path]) -> list[StoryFile]:
+    """Every story under the paths (recursively, sorted), each with a key no other one has.
+
+    `pet.shot` and `pet.yaml` side by side would both be `pet`: the first (in sorted order)
+    keeps it, the others keep their suffix (`pet.yaml`).
+    """
+    base = batch_base(paths)
+    seen: set[Path] = set()
+    keys: set[str] = set()
+    files = []
+    for path in find_stories(list(paths)):
+        absolute = path.absolute()
+        if absolute in seen:
+            continue
+        seen.add(absolute)
+        relative = absolute.relative_to(base).as_posix()
+        key = relative.rsplit(".", 1)[0]
+        if key in keys:
+            key = relative
+        keys.add(key)
+        files.append(StoryFile(key, path))
+    return files
+
+
+@lru_cache(maxsize=1024)
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+    # Keyed by size and mtime as well: a file changed during a run is hashed again.
+    from shotscript.runtime.uploads import file_sha256
+
+    return file_sha256(path)
+
+
+def local_digests(payload: Payload) -> dict[str, str]:
+    """The content hash of each local reference (cast name -> sha256)."""
+    digests = {}
+    for ref in payload.local_references:
+        if ref.path is not None and ref.path.is_file():
+            st = ref.path.stat()
+            digests[ref.name] = _sha256(ref.path, st.st_size, st.st_mtime_ns)
+    return digests
+
+
+def request_fingerprint(payload: Payload, backend: str) -> str:
+    """The journal key of a request: the compiled body, local files by content, the backend."""
+    return fingerprint(payload, {**local_digests(payload), "backend": backend})
+
+
+def summary(payload: Payload) -> dict[str, Any]:
+    """What the report and `status` show of a story (no secret lives in a payload)."""
+    meta = payload.meta
+    return {
+        "title": meta.title,
+        "model": payload.model,
+        "region": meta.region,
+        "size": meta.size,
+        "tier": meta.tier,
+        "duration": payload.duration,
+        "audio": meta.audio,
+        "prompt": payload.input.prompt,
+        "negative_prompt": payload.input.negative_prompt,
+        "shots": [{"index": s.index, "start": s.start, "end": s.end, "text": s.text} for s in meta.shots],
+        "cast": [
+            {"name": r.name, "role": r.role, "kind": r.kind, "source": r.source} for r in meta.references
+        ],
+    }
+
+
+def story_error(result: Result) -> dict[str, Any]:
+    """A story that does not compile, as a journal error: its first diagnostics."""
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    first = errors[0].headline() if errors else f"{result.path}: cannot be compiled"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return {
+        "kind": "story",
+        "message": first + more,
+        "retryable": False,
+        "hint": f"shotscript check {result.path}",
+        "diagnostics": [d.headline() for d in errors[: C.SUMMARY_ROWS_MAX]],
+    }
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One story planned: its journal row, and the check result (to print its diagnostics)."""
+
+    file: StoryFile
+    row: PlannedRow
+    result: Result
+
+
+def plan_story(
+    file: StoryFile, *, backend: str, prices: PriceTable, durations: Durations = local_video_seconds
+) -> Planned:
+    """Check, compile, fingerprint and price one story."""
+    result = check_file(file.path)
+    payload = result.payload
+    if payload is None or not result.ok:
+        source = (result.source or "").encode()
+        row = PlannedRow(
+            key=file.key,
+            fingerprint="invalid-" + hashlib.sha256(source).hexdigest()[:16],
+            path=str(file.path),
+            backend=backend,
+            summary={"title": file.path.stem},
+            error=story_error(result),
+        )
+        return Planned(file, row, result)
+    guess = estimate(payload, prices, durations)
+    row = PlannedRow(
+        key=file.key,
+        fingerprint=request_fingerprint(payload, backend),
+        path=str(file.path),
+        backend=backend,
+        summary=summary(payload),
+        estimate_seconds=guess.billing.seconds,
+        estimate_exact=guess.billing.exact,
+        price=guess.price,
+        currency=guess.currency,
+    )
+    return Planned(file, row, result)
+
+
+def plan(
+    files: Sequence[StoryFile],
+    *,
+    backend: str,
+    prices: PriceTable,
+    durations: Durations = local_video_seconds,
+) -> Iterator[Planned]:
+    """Plan every story, in order; a request met before is marked `same_as` its first story."""
+    first_of: dict[str, str] = {}  # fingerprint -> key: a few bytes per story
+    for file in files:
+        planned = plan_story(file, backend=backend, prices=prices, durations=durations)
+        fp = planned.row.fingerprint
+        if planned.row.error is None:
+            if fp in first_of:
+                row = planned.row
+                planned = Planned(
+                    file,
+                    PlannedRow(**{**row.__dict__, "same_as": first_of[fp]}),
+                    planned.result,
+                )
+            else:
+                first_of[fp] = file.key
+        yield planned
+
+
+def compile_for_render(path: Path) -> Result:
+    """Check and compile a story again when its turn comes."""
+    return check_file(path)

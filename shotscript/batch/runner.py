@@ -1,0 +1,336 @@
+"""The batch loop: every story of the journal's current batch through any `Backend`.
+
+Stories start as slots free up; a slot is given back as soon as the story's task has left
+the service (its video downloads outside the quota). A story whose attempt fails in a way
+that trying again can fix — a poll or download that broke, a create refused before any task
+existed, a create whose outcome the task list cannot tell yet — is tried again in this run
+(`policy.after_error`); everything else is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shotscript.batch import constants as C
+from shotscript.batch.display import Display
+from shotscript.batch.journal import PHASE_STATE, Journal, JournalRow, JournalStore, State
+from shotscript.batch.pacing import Slots
+from shotscript.batch.plan import compile_for_render, request_fingerprint
+from shotscript.batch.policy import after_error, error_retryable, retry_delay, start_action
+from shotscript.batch.thumbnails import make_thumbnail, thumbnail_path
+from shotscript.runtime.backend import Backend
+from shotscript.runtime.errors import RenderError
+from shotscript.runtime.events import Event
+from shotscript.runtime.record import JsonRecordStore, RecordStore
+from shotscript.runtime.sidecar import sidecar_path
+
+Sleep = Callable[[float], Awaitable[None]]
+# States after which a story no longer holds a task on the service.
+_SLOT_FREE: tuple[State, ...] = ("downloading", "done", "failed", "needs-attention")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run treats its stories."""
+
+    out_dir: Path
+    retry_failed: bool = False
+    scale: float = 1.0  # multiplies the runner's own waits (emulator runs)
+    max_attempts: int = C.STORY_MAX_ATTEMPTS
+
+
+class BatchStores:
+    """The backend's record store of each output: its row of the journal (`JournalStore`)."""
+
+    def __init__(self, journal: Journal, out_dir: Path) -> None:
+        self.journal = journal
+        self.out_dir = out_dir
+        self.fingerprints: dict[str, str] = {}  # key -> fingerprint of the stories in progress
+        self.on_save: Callable[[str, State], None] | None = None
+
+    def key_of(self, out_path: Path) -> str:
+        """The story key of an output path (`<out>/<key>.mp4`)."""
+        return out_path.relative_to(self.out_dir).as_posix().removesuffix(".mp4")
+
+    def __call__(self, out_path: Path) -> RecordStore:
+        key = self.key_of(out_path)
+        return JournalStore(
+            self.journal,
+            key,
+            self.fingerprints[key],
+            legacy=JsonRecordStore(out_path.parent),
+            on_save=self.on_save,
+        )
+
+
+def usage_of(sidecar: Path) -> dict[str, Any] | None:
+    """The service's `usage` recorded in a sidecar, if any."""
+    try:
+        usage = json.loads(sidecar.read_text("utf-8")).get("usage")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return usage if isinstance(usage, dict) and usage else None
+
+
+def billed_from_usage(usage: dict[str, Any] | None) -> float | None:
+    """Billed seconds from a usage block: `duration`, else input plus output seconds."""
+    if not usage:
+        return None
+    total = usage.get("duration")
+    if isinstance(total, int | float) and not isinstance(total, bool):
+        return float(total)
+    parts = [usage.get("input_video_duration"), usage.get("output_video_duration")]
+    numbers = [float(p) for p in parts if isinstance(p, int | float) and not isinstance(p, bool)]
+    return sum(numbers) if numbers else None
+
+
+def reason(error: dict[str, Any] | None) -> str | None:
+    """One line saying why a story failed."""
+    if not error:
+        return None
+    text = str(error.get("message") or error.get("kind") or "failed")
+    hint = error.get("hint")
+    return f"{text} (hint: {hint})" if hint else text
+
+
+class BatchRunner:
+    """Runs the journal's current batch through one backend."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        backend: Backend,
+        stores: BatchStores,
+        *,
+        options: RunOptions,
+        display: Display,
+        slots: Slots,
+        sleep: Sleep = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+        task_ended: Callable[[str], None] | None = None,
+    ) -> None:
+        self.journal = journal
+        self.task_ended = task_ended  # tells the pacer a task will not be polled any more
+        self.backend = backend
+        self.stores = stores
+        self.options = options
+        self.display = display
+        self.slots = slots
+        self.sleep = sleep
+        self.rand = rand
+        self._holding: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        stores.on_save = self._saved
+
+    # --- slots and states -------------------------------------------------------------------
+
+    def _saved(self, key: str, state: State) -> None:
+        """The backend wrote a record: show the state; free the slot once the task is over."""
+        self.display.state(key, state)
+        if state in _SLOT_FREE:
+            self._release(key)
+
+    def _release(self, key: str) -> None:
+        if key in self._holding:
+            self._holding.discard(key)
+            self.slots.release()
+
+    async def _acquire(self, key: str) -> None:
+        await self.slots.acquire()
+        self._holding.add(key)
+
+    def _sink(self, key: str) -> Callable[[Event], None]:
+        def sink(event: Event) -> None:
+            if event.kind == "warning":
+                self.display.message(key, event.message, warning=True)
+            elif event.kind in ("retry", "note"):
+                self.display.message(key, event.message)
+            elif event.kind == "phase" and event.data.get("phase") in PHASE_STATE:
+                self.display.state(key, PHASE_STATE[event.data["phase"]])
+
+        return sink
+
+    # --- the batch ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Render every story that needs it; return when all have ended (or on cancellation)."""
+        try:
+            for key, fingerprint, path, state in self.journal.work():
+                if not self._wanted(key, fingerprint, state):
+                    continue
+                await self._acquire(key)
+                task = asyncio.create_task(self._story(key, fingerprint, Path(path)), name=key)
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+            await self._copies()
+        except asyncio.CancelledError:
+            for task in self._tasks:
+                task.cancel()
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+            raise
+
+    def _wanted(self, key: str, fingerprint: str, state: State) -> bool:
+        """Whether this run works on a row; a skipped row is counted at once."""
+        row = self.journal.row(key, fingerprint) if state in ("done", "failed") else None
+        video = self.stores.out_dir / f"{key}.mp4"
+        retryable = error_retryable(row.error) if row else False
+        if start_action(state, video_exists=video.exists(), retry_failed=self.options.retry_failed,
+                        retryable=retryable) == "render":  # fmt: skip
+            return True
+        tally = self.display.tally
+        if state == "done":
+            tally.skipped += 1
+        else:
+            tally.failed += 1
+            self.display.message(key, f"failed earlier: {reason(row.error if row else None)}", warning=True)
+        return False
+
+    async def _story(self, key: str, fingerprint: str, path: Path) -> None:
+        """One story, tried again while the policy says it may help; never raises but cancel."""
+        attempt = 0
+        out_path = self.stores.out_dir / f"{key}.mp4"
+        self.display.state(key, "starting")
+        try:
+            while True:
+                attempt += 1
+                self.journal.started(key, fingerprint)
+                error = await self._attempt(key, fingerprint, path, out_path)
+                if error is None:
+                    await self._finish_done(key, fingerprint, out_path)
+                    return
+                row = self.journal.row(key, fingerprint)
+                state: State = row.state if row else "failed"
+                decision = after_error(
+                    state,
+                    task_id=row.task_id if row else None,
+                    retryable=bool(error.get("retryable")),
+                    attempts=attempt,
+                    max_attempts=self.options.max_attempts,
+                )
+                if decision == "give_up":
+                    self._finish_failed(key, fingerprint, state, error)
+                    return
+                if decision == "resubmit":
+                    # No task exists (the create was refused): queued again, honestly.
+                    self.journal.update(key, fingerprint, state="queued")
+                self._release(key)
+                delay = retry_delay(attempt, self.rand(), self.options.scale)
+                self.display.message(key, f"{reason(error)}; trying again in {delay:.1f}s ({decision})")
+                self.display.state(key, "waiting")
+                await self.sleep(delay)
+                await self._acquire(key)
+        finally:
+            self._release(key)
+            self.stores.fingerprints.pop(key, None)
+            row = self.journal.row(key, fingerprint)
+            if self.task_ended is not None and row is not None and row.task_id:
+                self.task_ended(row.task_id)
+
+    async def _attempt(self, key: str, fingerprint: str, path: Path, out_path: Path) -> dict[str, Any] | None:
+        """One try through the backend: None when the video is there, else the error."""
+        result = await asyncio.to_thread(compile_for_render, path)
+        payload = result.payload
+        if payload is None or not result.ok or request_fingerprint(payload, self.backend.name) != fingerprint:
+            return {
+                "kind": "changed",
+                "message": "the story changed while the batch ran",
+                "hint": "run the same command again",
+                "retryable": False,
+            }
+        self.stores.fingerprints[key] = fingerprint
+        try:
+            await self.backend.render(payload, out_path, self._sink(key))
+        except RenderError as exc:
+            return {**exc.to_dict(), "hint": exc.hint} if exc.hint else exc.to_dict()
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a backend's bug must not end the batch: report it as the reason
+            return {"kind": "internal", "message": f"{type(exc).__name__}: {exc}", "retryable": False}
+        return None
+
+    async def _finish_done(self, key: str, fingerprint: str, out_path: Path) -> None:
+        usage = usage_of(sidecar_path(out_path))
+        billed = billed_from_usage(usage)  # None for an animatic: nothing was billed
+        self.journal.update(
+            key, fingerprint, state="done", video=f"{key}.mp4", usage=usage, billed_seconds=billed,
+            error=None, timings={"finished": time.time()},
+        )  # fmt: skip
+        self._release(key)
+        await self._thumbnail(key, out_path)
+        self.display.finished(key, "done")
+
+    def _finish_failed(self, key: str, fingerprint: str, state: State, error: dict[str, Any]) -> None:
+        if state in ("submitted", "running", "downloading", "needs-attention"):
+            # A task may exist: the row keeps its state (a rerun resumes it) and the reason.
+            self.journal.update(key, fingerprint, error=error)
+            shown: State = "needs-attention" if state == "needs-attention" else "failed"
+        else:
+            self.journal.update(key, fingerprint, state="failed", error=error)
+            shown = "failed"
+        self.display.finished(key, shown, reason(error))
+
+    async def _thumbnail(self, key: str, video: Path) -> None:
+        try:
+            await asyncio.to_thread(make_thumbnail, video, thumbnail_path(self.options.out_dir, key))
+        except Exception as exc:  # a contact sheet without this picture is still a report
+            self.display.message(key, f"no thumbnail: {exc}", warning=True)
+
+    # --- copies of identical requests ------------------------------------------------------------
+
+    async def _copies(self) -> None:
+        """Stories whose request equals an earlier story's get that story's video, not a task."""
+        copies = [r for r in self.journal.rows() if r.same_as is not None]
+        primaries = {r.key: r for r in self.journal.rows() if r.key in {c.same_as for c in copies}}
+        for row in copies:
+            source = primaries.get(row.same_as or "")
+            await self._copy(row, source)
+
+    async def _copy(self, row: JournalRow, source: JournalRow | None) -> None:
+        out = self.options.out_dir
+        target = out / f"{row.key}.mp4"
+        if row.state == "done" and target.exists():
+            self.display.tally.skipped += 1
+            return
+        if source is None or source.state != "done" or not (out / f"{source.key}.mp4").exists():
+            error = {
+                "kind": "same_as",
+                "message": f"same request as {row.same_as}, which is {source.state if source else 'missing'}",
+                "retryable": True,
+            }
+            self.journal.update(row.key, row.fingerprint, state="failed", error=error)
+            self.display.finished(row.key, "failed", reason(error))
+            return
+        video = out / f"{source.key}.mp4"
+        await asyncio.to_thread(_link_or_copy, video, target)
+        if sidecar_path(video).exists():
+            await asyncio.to_thread(_link_or_copy, sidecar_path(video), sidecar_path(target))
+        self.journal.update(
+            row.key, row.fingerprint, state="done", video=f"{row.key}.mp4", billed_seconds=0.0,
+            error=None, task_id=source.task_id, timings={"finished": time.time()},
+        )  # fmt: skip
+        await self._thumbnail(row.key, target)
+        self.display.finished(row.key, "done")
+        self.display.message(row.key, f"same request as {source.key}: its video, no second task")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link when the file system allows, else a copy (replacing what was there)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        os.link(source, partial)
+    except OSError:
+        shutil.copyfile(source, partial)
+    os.replace(partial, target)
