@@ -44,3 +44,10 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert block
     ci = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
     assert block.group(1) in ci
+
+
+def test_quick_start_runs_the_main_job_on_the_shipped_stories() -> None:
+    block = re.search(r"<!-- command:main -->\n```sh\n(.*?)\n```", README, re.S)
+    assert block
+    command = block.group(1)
+    assert "pip install" in command and "shotscript render stories/" in command
