@@ -161,7 +161,7 @@ class TerminalDisplay:
         self.console = console
         self.tally = tally
         self._live = Live(console=console, refresh_per_second=C.REFRESH_PER_SECOND, transient=True,
-                          get_renderable=self._board)  # fmt: skip
+                          get_renderable=self.board)  # fmt: skip
 
     def __enter__(self) -> TerminalDisplay:
         self._live.start()
@@ -170,7 +170,8 @@ class TerminalDisplay:
     def __exit__(self, *exc: object) -> None:
         self._live.stop()
 
-    def _board(self) -> Group:
+    def board(self) -> Group:
+        """The board as it is now: a line per active story, then the totals."""
         table = Table.grid(padding=(0, 2))
         now = time.monotonic()
         for key, (state, began) in list(self.tally.active.items())[: C.SUMMARY_ROWS_MAX]:

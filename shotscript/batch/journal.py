@@ -304,6 +304,15 @@ class Journal:
             self.db.execute("SELECT state, COUNT(*) FROM stories WHERE current = 1 GROUP BY state").fetchall()
         )
 
+    def rendered_as(self, fingerprint: str, other_than: str) -> str | None:
+        """Another story of this folder whose video is this very request, if any."""
+        found = self.db.execute(
+            "SELECT key FROM stories WHERE fingerprint = ? AND key != ? AND state = 'done' "
+            "AND video IS NOT NULL ORDER BY current DESC, updated_at DESC LIMIT 1",
+            (fingerprint, other_than),
+        ).fetchone()
+        return str(found[0]) if found else None
+
     def done_with(self, backend: str) -> int:
         """How many stories a backend has rendered into this folder."""
         found = self.db.execute(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -170,20 +170,20 @@ def plan(
     backend: str,
     prices: PriceTable,
     durations: Durations = local_video_seconds,
+    rendered: Callable[[str, str], str | None] | None = None,
 ) -> Iterator[Planned]:
-    """Plan every story, in order; a request met before is marked `same_as` its first story."""
+    """Plan every story, in order. A request met before — earlier in the batch, or rendered
+    into the output folder under another name (`rendered(fingerprint, key)`) — is marked
+    `same_as` that story: it gets a copy of its video, not a second task."""
     first_of: dict[str, str] = {}  # fingerprint -> key: a few bytes per story
     for file in files:
         planned = plan_story(file, backend=backend, prices=prices, durations=durations)
         fp = planned.row.fingerprint
         if planned.row.error is None:
-            if fp in first_of:
+            same = first_of.get(fp) or (rendered(fp, file.key) if rendered else None)
+            if same is not None:
                 row = planned.row
-                planned = Planned(
-                    file,
-                    PlannedRow(**{**row.__dict__, "same_as": first_of[fp]}),
-                    planned.result,
-                )
+                planned = Planned(file, PlannedRow(**{**row.__dict__, "same_as": same}), planned.result)
             else:
                 first_of[fp] = file.key
         yield planned

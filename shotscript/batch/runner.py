@@ -16,6 +16,7 @@ import random
 import shutil
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,9 @@ class BatchRunner:
         self.rand = rand
         self._holding: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Thumbnails can wait: a thread of their own, so that the probes and hashing of the
+        # stories in flight never queue behind them.
+        self._thumbnails = ThreadPoolExecutor(1, thread_name_prefix="shotscript-thumbnails")
         stores.on_save = self._saved
 
     # --- slots and states -------------------------------------------------------------------
@@ -180,6 +184,8 @@ class BatchRunner:
             if self._tasks:
                 await asyncio.wait(set(self._tasks))
             raise
+        finally:
+            self._thumbnails.shutdown(wait=False, cancel_futures=True)
 
     def _wanted(self, key: str, fingerprint: str, state: State) -> bool:
         """Whether this run works on a row; a skipped row is counted at once."""
@@ -240,7 +246,7 @@ class BatchRunner:
 
     async def _attempt(self, key: str, fingerprint: str, path: Path, out_path: Path) -> dict[str, Any] | None:
         """One try through the backend: None when the video is there, else the error."""
-        result = await asyncio.to_thread(compile_for_render, path)
+        result = compile_for_render(path)  # a millisecond of CPU: a thread would not help
         payload = result.payload
         if payload is None or not result.ok or request_fingerprint(payload, self.backend.name) != fingerprint:
             return {
@@ -283,7 +289,9 @@ class BatchRunner:
 
     async def _thumbnail(self, key: str, video: Path) -> None:
         try:
-            await asyncio.to_thread(make_thumbnail, video, thumbnail_path(self.options.out_dir, key))
+            loop = asyncio.get_running_loop()
+            target = thumbnail_path(self.options.out_dir, key)
+            await loop.run_in_executor(self._thumbnails, make_thumbnail, video, target)
         except Exception as exc:  # a contact sheet without this picture is still a report
             self.display.message(key, f"no thumbnail: {exc}", warning=True)
 
@@ -292,10 +300,8 @@ class BatchRunner:
     async def _copies(self) -> None:
         """Stories whose request equals an earlier story's get that story's video, not a task."""
         copies = [r for r in self.journal.rows() if r.same_as is not None]
-        primaries = {r.key: r for r in self.journal.rows() if r.key in {c.same_as for c in copies}}
-        for row in copies:
-            source = primaries.get(row.same_as or "")
-            await self._copy(row, source)
+        for row in copies:  # the story copied has the same request: the same fingerprint
+            await self._copy(row, self.journal.row(row.same_as or "", row.fingerprint))
 
     async def _copy(self, row: JournalRow, source: JournalRow | None) -> None:
         out = self.options.out_dir

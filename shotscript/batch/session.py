@@ -256,7 +256,7 @@ def render_batch(request: BatchRequest, *, err: TextIO | None = None, out: TextI
             raise BatchError(str(exc)) from None
         _no_previews_over_renders(options, journal)
         forecast = Forecast(currency=prices.currency, free=options.backend == "preview")
-        planned = plan(files, backend=options.backend, prices=prices)
+        planned = plan(files, backend=options.backend, prices=prices, rendered=journal.rendered_as)
         count = journal.plan(_planned_rows(planned, journal, forecast, request, out_dir, err, None))
         console.print(forecast.line())
         _check_budget(options, forecast)
@@ -303,7 +303,8 @@ def _dry_run(
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     forecast = Forecast(currency=prices.currency, free=options.backend == "preview")
     try:
-        planned = plan(files, backend=options.backend, prices=prices)
+        rendered = journal.rendered_as if journal is not None else None
+        planned = plan(files, backend=options.backend, prices=prices, rendered=rendered)
         for _ in _planned_rows(planned, journal, forecast, request, options.out_dir, err, table):
             pass
     finally:

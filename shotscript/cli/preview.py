@@ -18,4 +18,4 @@ from shotscript.cli.render import render
 def preview(ctx: click.Context, story: Path, out_dir: Path, force: bool) -> None:
     """Draw an offline animatic of a story: its size, 30 fps and duration, one card per shot
     with its time, text and cast, a timeline with the cuts. No key, no network, no cost."""
-    ctx.invoke(render, story=story, out_dir=out_dir, backend="preview", force=force)
+    ctx.invoke(render, paths=(story,), out_dir=out_dir, backend="preview", force=force)

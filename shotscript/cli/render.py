@@ -167,8 +167,6 @@ def _batch(paths: tuple[Path, ...], **options: object) -> None:
     help="Batch: task polls per second at most (default 18: the quota of 20 with a margin).",
 )
 @click.option("--poll-scale", type=float, hidden=True, help="Multiply poll waits (emulator runs).")
-# `shotscript preview` invokes this command with story=…, from when it took one story.
-@click.option("--story", "story", type=click.Path(path_type=Path), default=None, hidden=True)
 def render(
     paths: tuple[Path, ...],
     out_dir: Path | None,
@@ -185,7 +183,6 @@ def render(
     submit_rate: float | None,
     poll_rate: float | None,
     poll_scale: float | None,
-    story: Path | None,
 ) -> None:
     """Render a story: upload local files, submit, poll, download DIR/<story>.mp4.
     Give a folder (or several stories) to render a batch.
@@ -211,8 +208,6 @@ def render(
     [render] table (out, concurrency, backend, budget, prices); flags override them.
     See docs/batch.md.
     """
-    if story is not None:
-        paths = (*paths, story)
     if not paths:
         raise click.UsageError("give a story file or a folder of stories")
     batch_only = concurrency is not None or retry_failed or budget is not None or dry_run or prices

@@ -224,3 +224,22 @@ def test_previews_render_a_batch_offline(tmp_path: Path) -> None:
     rows = status(out)["stories"]
     assert {r["state"] for r in rows} == {"done"} and {r["backend"] for r in rows} == {"preview"}
     assert all((out / f"{r['key']}.mp4").is_file() for r in rows)
+
+
+def test_a_request_rendered_under_another_name_is_copied_not_paid_again(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    stories, out = tmp_path / "stories", tmp_path / "renders"
+    write_stories(stories, 2)
+    assert run("render", str(stories), "--out", str(out)).returncode == 0  # keys part0/story00N
+    assert emu.stats()["creates"] == 2
+    # The sub-folder alone: its keys are story00N now, but the requests are the same.
+    again = run("render", str(stories / "part0"), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert emu.stats()["creates"] == 2 and emu.stats()["create_requests"] == 2
+    rows = status(out)["stories"]
+    assert {(r["key"], r["same_as"], r["state"]) for r in rows} == {
+        ("story000", "part0/story000", "done"),
+        ("story001", "part0/story001", "done"),
+    }
+    assert (out / "story000.mp4").read_bytes() == (out / "part0" / "story000.mp4").read_bytes()
