@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 STORIES = ROOT / "stories"
 # The originals this repository copies from, when it is checked out beside them.
 SHARED = ROOT.parent / "shared"
+
+
+def hermetic(monkeypatch: pytest.MonkeyPatch, home: Path, key: str) -> Path:
+    """A private SHOTSCRIPT_HOME, a test key, the loopback guard on, no base URL or poll scale."""
+    monkeypatch.setenv("SHOTSCRIPT_HOME", str(home))
+    monkeypatch.setenv("SHOTSCRIPT_REQUIRE_LOOPBACK", "1")
+    monkeypatch.setenv("DASHSCOPE_API_KEY", key)
+    monkeypatch.delenv("DASHSCOPE_HTTP_BASE_URL", raising=False)
+    monkeypatch.delenv("SHOTSCRIPT_POLL_SCALE", raising=False)
+    return home

@@ -13,18 +13,14 @@ if str(ROOT) not in sys.path:  # `tests.…` must import however pytest is start
     sys.path.insert(0, str(ROOT))
 
 from tests.batch.batch_helpers import KEY  # noqa: E402
+from tests.conftest import hermetic  # noqa: E402
 from tests.emulator_process import Emulator, start_emulator  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private SHOTSCRIPT_HOME, the test key, the loopback guard, no base URL."""
-    home = tmp_path_factory.mktemp("shotscript-home")
-    monkeypatch.setenv("SHOTSCRIPT_HOME", str(home))
-    monkeypatch.setenv("SHOTSCRIPT_REQUIRE_LOOPBACK", "1")
-    monkeypatch.setenv("DASHSCOPE_API_KEY", KEY)
-    monkeypatch.delenv("DASHSCOPE_HTTP_BASE_URL", raising=False)
-    monkeypatch.delenv("SHOTSCRIPT_POLL_SCALE", raising=False)
+    home = hermetic(monkeypatch, tmp_path_factory.mktemp("shotscript-home"), KEY)
     monkeypatch.setenv("NO_COLOR", "1")
     return home
 

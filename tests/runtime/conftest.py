@@ -10,17 +10,13 @@ from emulator_process import Emulator, start_emulator
 from rt_helpers import POLL_SCALE, TEST_KEY
 
 from shotscript.runtime.settings import is_loopback
+from tests.conftest import hermetic
 
 
 @pytest.fixture(autouse=True)
 def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private SHOTSCRIPT_HOME, the test key, and the loopback guard switched on."""
-    home = tmp_path_factory.mktemp("shotscript-home")
-    monkeypatch.setenv("SHOTSCRIPT_HOME", str(home))
-    monkeypatch.setenv("SHOTSCRIPT_REQUIRE_LOOPBACK", "1")
-    monkeypatch.setenv("DASHSCOPE_API_KEY", TEST_KEY)
-    monkeypatch.delenv("DASHSCOPE_HTTP_BASE_URL", raising=False)
-    monkeypatch.delenv("SHOTSCRIPT_POLL_SCALE", raising=False)
+    home = hermetic(monkeypatch, tmp_path_factory.mktemp("shotscript-home"), TEST_KEY)
     return home
 
 
