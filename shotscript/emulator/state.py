@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from shotscript.compiler.capabilities import Region, capabilities
 from shotscript.emulator.billing import usage
 from shotscript.emulator.clock import Clock
 from shotscript.emulator.config import GEN_SECONDS_MAX, GEN_SECONDS_MIN, EmulatorConfig
@@ -21,6 +20,7 @@ from shotscript.emulator.stats import Stats, fingerprint
 from shotscript.emulator.tasks import Task, TaskStore, plan_timeline
 from shotscript.emulator.uploads import UploadStore
 from shotscript.emulator.validate import CreateRequest, later_failure
+from shotscript.facts.capabilities import Region, capabilities
 
 
 def account_of(api_key: str) -> str:
