@@ -45,6 +45,10 @@ class Node(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     span: Span = Field(default=NOWHERE, exclude=True, repr=False)
 
+    def to_dict(self) -> dict[str, object]:
+        """The node as plain data, spans left out (a DSL story's equals its YAML twin's)."""
+        return self.model_dump()
+
 
 class Plain(Node):
     """Text copied to the prompt byte for byte."""
@@ -89,12 +93,14 @@ ReferenceKind = Literal["video", "image"]
 
 
 class CastMember(Node):
-    """A named character bound to one reference (URL or local file)."""
+    """A named character bound to one reference (URL or local file), optionally a voice."""
 
     name: str
     kind: ReferenceKind
     source: str
     source_span: Span = Field(default=NOWHERE, exclude=True, repr=False)
+    voice: str | None = None  # a WAV/MP3 (URL or local file) sent as the reference's voice
+    voice_span: Span = Field(default=NOWHERE, exclude=True, repr=False)
 
 
 class Timing(Node):

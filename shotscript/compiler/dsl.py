@@ -72,13 +72,20 @@ def _build(tree: Tree[Token], b: StoryBuilder) -> None:
                 continue
             for m in kids[1:]:
                 assert isinstance(m, Tree)
-                name, kind, source = m.children
+                name, kind, source, voice = m.children
                 assert isinstance(name, Token)
                 ns = token_span(name)
+                voice_text, voice_span = None, None
+                if isinstance(voice, Tree):
+                    keyword, voice_source = voice.children
+                    assert isinstance(keyword, Token)
+                    voice_text = str(voice_source) if isinstance(voice_source, Token) else ""
+                    voice_span = token_span(voice_source if isinstance(voice_source, Token) else keyword)
                 b.member(str(name), str(kind) if kind is not None else None,
                          str(source) if source is not None else None, ns,
                          token_span(kind) if isinstance(kind, Token) else ns,
-                         token_span(source) if isinstance(source, Token) else ns)
+                         token_span(source) if isinstance(source, Token) else ns,
+                         voice_text, voice_span)
         elif st.data in ("intro", "prompt"):
             pieces = [piece(t) for t in kids if isinstance(t, Token)]
             b.text_section(st.data, pieces, head_span)
