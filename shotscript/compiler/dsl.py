@@ -6,13 +6,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from lark import Token, Tree, UnexpectedInput, UnexpectedToken
-
 from shotscript.compiler.ast import Span, Story, Timing
 from shotscript.compiler.build import StoryBuilder
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.mentions import Piece
-from shotscript.grammar.parser import parse_story, parse_timing
+from shotscript.grammar.parser import (
+    Token,
+    Tree,
+    UnexpectedInput,
+    UnexpectedToken,
+    parse_story,
+    parse_timing,
+)
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _STATEMENT_START = re.compile(r"[^\s#]")
@@ -49,7 +54,7 @@ def parse_timing_key(text: str, span: Span, sink: Sink) -> Timing | None:
     return timing_of(str(tree.children[0]), span)
 
 
-def _build(tree: Tree[Token], b: StoryBuilder) -> None:
+def _build(tree: Tree, b: StoryBuilder) -> None:
     for st in tree.children:
         if not isinstance(st, Tree):
             continue
@@ -145,7 +150,7 @@ def parse(text: str, sink: Sink, path: Path | None = None) -> Story:
         # so one bad line costs one diagnostic and the other blocks are still checked.
         for first, block in _blocks(text):
             try:
-                _build(parse_story("\n" * first + block), builder)
+                _build(parse_story(block, line_offset=first), builder)
             except UnexpectedInput as e:
                 _syntax(e, sink)
     return builder.finish()
