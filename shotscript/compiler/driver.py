@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from shotscript.compiler import checks
@@ -87,7 +87,7 @@ def _check(story: Story, sink: Sink, caps: Capabilities) -> Checked:
     """Every check of the story, in order; the findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
-        story = story.model_copy(update={"settings": {**defaults, **story.settings}})
+        story = replace(story, settings={**defaults, **story.settings})
     checks.check_structure(story, sink)
     model, region = checks.check_model_region(story, caps, sink)
     checks.check_parameters(story, model, region, caps, sink)
