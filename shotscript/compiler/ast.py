@@ -95,6 +95,8 @@ class CastMember(Node):
     kind: ReferenceKind
     source: str
     source_span: Span = Field(default=NOWHERE, exclude=True, repr=False)
+    voice: str | None = None
+    voice_span: Span = Field(default=NOWHERE, exclude=True, repr=False)
 
 
 class Timing(Node):

@@ -26,17 +26,20 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("region", str),
         SettingSpec("lang", str),
         SettingSpec("size", str, api=True),
+        SettingSpec("resolution", str, api=True),  # 2.7 spelling of the size: 720P | 1080P
+        SettingSpec("ratio", str, api=True),  # 16:9 | 9:16 | 1:1 | 4:3 | 3:4
         SettingSpec("duration", int, api=True),
         SettingSpec("shot_type", str, api=True),
         SettingSpec("audio", bool, api=True),
         SettingSpec("watermark", bool, api=True),
         SettingSpec("seed", int, api=True),
+        SettingSpec("prompt_extend", bool, api=True),  # 2.7 only
         SettingSpec("negative_prompt", str),
+        SettingSpec("first_frame", str),  # 2.7 only: an image, URL or local file
     )
 }
 
-# The order of `parameters` in compiled payloads and of settings in formatted stories.
-PARAMETER_ORDER = ("size", "duration", "shot_type", "audio", "watermark", "seed")
+# The order of settings in formatted stories (each dialect orders its own `parameters`).
 SETTING_ORDER = tuple(SETTINGS)
 
 SECTIONS_DSL = ("cast", "intro", "prompt", "shot")
@@ -96,8 +99,11 @@ def convert(
         return number
     if isinstance(raw, bool):
         return "true" if raw else "false"
-    if isinstance(raw, int | float | str):
-        return str(raw).strip()
+    if isinstance(raw, int | float):
+        # The text as written: YAML 1.1 reads an unquoted `16:9` as the number 969.
+        return shown.strip()
+    if isinstance(raw, str):
+        return raw.strip()
     sink.add("E105", span, name=spec.name, value=shown, expected="is a single value")
     return None
 
