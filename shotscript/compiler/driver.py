@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from shotscript.compiler import checks, targets
@@ -85,22 +84,15 @@ class Checked:
     slots: list[Slot] | None
 
 
-def _with_settings(story: Story, settings: dict[str, Setting]) -> Story:
-    """The story with other settings (AST nodes: pydantic models or dataclasses)."""
-    if dataclasses.is_dataclass(story):
-        return dataclasses.replace(story, settings=settings)  # type: ignore[type-var]
-    return story.model_copy(update={"settings": settings})
-
-
 def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Checked:
     """Every check of the story, in order; the findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
-        story = _with_settings(story, {**defaults, **story.settings})
+        story = replace(story, settings={**defaults, **story.settings})
     checks.check_structure(story, sink)
     model_name, region = checks.check_model_region(story, caps, sink, model)
     if model:  # `--model` wins over the file and shotscript.toml
-        story = _with_settings(story, {**story.settings, "model": Setting(name="model", value=model)})
+        story = replace(story, settings={**story.settings, "model": Setting(name="model", value=model)})
     checks.check_parameters(story, model_name, region, caps, sink)
     targets.check_target(story, model_name, caps, sink)
     set_duration = story.value("duration")

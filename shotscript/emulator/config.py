@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,9 @@ class EmulatorConfig:
     faults: FaultSpec = field(default_factory=FaultSpec)
     slow_seconds: float = 3.0  # delay added by the `slow` fault
     keys: frozenset[str] | None = None  # accepted API keys; None = any key not starting "bad"
+    # Named accounts and their keys (keys in an account are always accepted); every other
+    # accepted key is an account of its own.
+    accounts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     max_running: int = DEFAULT_MAX_RUNNING
     create_rps: float = DEFAULT_CREATE_RPS
     poll_rps: float = DEFAULT_POLL_RPS
@@ -61,6 +65,17 @@ class EmulatorConfig:
             raise ValueError("slow seconds must not be negative")
         if self.max_running < 1 or self.create_rps <= 0 or self.poll_rps <= 0:
             raise ValueError("quotas must be positive")
+        seen: set[str] = set()
+        for name, keys in self.accounts.items():
+            if not name or not keys:
+                raise ValueError("an account needs a name and at least one key")
+            if seen & keys:
+                raise ValueError(f"a key of account {name!r} belongs to another account too")
+            seen |= keys
+
+    def account_name(self, api_key: str) -> str | None:
+        """The named account a key belongs to, None for a key that is its own account."""
+        return next((name for name, keys in self.accounts.items() if api_key in keys), None)
 
     @property
     def region_id(self) -> str:
