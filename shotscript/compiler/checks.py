@@ -47,7 +47,7 @@ def check_model_region(
         s = model_setting or story.settings.get("region")
         span = s.value_span if s else None
         elsewhere = [n for n, reg in caps.regions.items() if model in reg.models]
-        fix = (f"use `region {' or '.join(elsewhere)}`, or `model {r.models[0]}`" if elsewhere
+        fix = (" or ".join(f"`region {n}`" for n in elsewhere) + f", or `model {r.models[0]}`" if elsewhere
                else f"use `model {r.models[0]}` or another region")
         sink.add("E403", span, model=model, region=region, models=_names(r.models), help=fix)
     return model, region
@@ -192,8 +192,9 @@ def _check_media(src: Source, path: Path, media: Mapping[str, MediaLimits], sink
     for problem in check_reference(info, src.kind, media):
         if problem.code == "media-kind-mismatch":
             actual = info.kind
+            wanted = ", ".join(f".{e}" for e in media[src.kind].extensions)
             declare = (f"declare it as `{actual}`" if actual in ("image", "video") and src.kind != "audio"
-                       else f"use {_article(src.kind)} file")
+                       and src.name != "first_frame" else f"use a {wanted} file")
             sink.add("E309", src.span, name=src.name, kind=_KIND_WORDS.get(src.kind, src.kind),
                      path=src.source, actual=_article(actual), help=declare)
         else:

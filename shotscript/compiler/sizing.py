@@ -69,14 +69,14 @@ def nearest_resolution(resolution: str, tiers: tuple[str, ...]) -> str:
 
 
 def nearest_size(size: str, allowed: tuple[str, ...]) -> str | None:
-    """The allowed size closest in aspect, then in area, to a written one; None if unreadable."""
+    """The allowed size whose sides are closest to a written one's; None if unreadable."""
     got = _size_value(size)
     if got is None or not got[1] or not allowed:
         return None
     w, h = got
 
-    def distance(s: str) -> tuple[float, float]:
-        sw, sh = _size_value(s) or (1.0, 1.0)
-        return abs(sw / sh - w / h), abs(sw * sh - w * h)
+    def distance(s: str) -> float:
+        sw, sh = _size_value(s) or (0.0, 0.0)
+        return abs(sw - w) + abs(sh - h)
 
     return min(allowed, key=distance)
