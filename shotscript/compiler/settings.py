@@ -11,17 +11,23 @@ from shotscript.compiler.diagnostics import Sink
 
 @dataclass(frozen=True)
 class SettingSpec:
-    """A setting's name and value type; `api` settings are sent as `parameters`."""
+    """A setting's name and value type; `api` settings are sent as `parameters`.
+
+    A `word` setting's value is one word (no spaces), so `  # …` after it is a comment, as
+    the spec's Targets example writes (`ratio 16:9   # 16:9 | 9:16 …`); free text (title,
+    negative_prompt) keeps every `#`.
+    """
 
     name: str
     type: type
     api: bool = False
+    word: bool = True
 
 
 SETTINGS: dict[str, SettingSpec] = {
     s.name: s
     for s in (
-        SettingSpec("title", str),
+        SettingSpec("title", str, word=False),
         SettingSpec("model", str),
         SettingSpec("region", str),
         SettingSpec("lang", str),
@@ -34,7 +40,7 @@ SETTINGS: dict[str, SettingSpec] = {
         SettingSpec("watermark", bool, api=True),
         SettingSpec("seed", int, api=True),
         SettingSpec("prompt_extend", bool, api=True),  # 2.7 only
-        SettingSpec("negative_prompt", str),
+        SettingSpec("negative_prompt", str, word=False),
         SettingSpec("first_frame", str),  # 2.7 only: an image, URL or local file
     )
 }
@@ -47,6 +53,7 @@ SECTIONS_YAML = ("cast", "intro", "prompt", "shots")
 
 _TRUE = {"on", "true", "yes"}
 _FALSE = {"off", "false", "no"}
+_END_COMMENT = re.compile(r"\s+#.*\Z", re.S)
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?\d*\.\d+|[+-]?\d+\.\d*")
 
@@ -77,6 +84,9 @@ def convert(
     spec: SettingSpec, raw: object, span: Span, sink: Sink, shown: str | None = None
 ) -> SettingValue | None:
     """The typed value of a written setting, or None after reporting why it is invalid."""
+    if spec.word and isinstance(raw, str):
+        raw = _END_COMMENT.sub("", raw)
+        shown = None if shown is None else _END_COMMENT.sub("", shown)
     shown = str(raw) if shown is None else shown
     if spec.type is bool:
         value = _to_bool(raw)
