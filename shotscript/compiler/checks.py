@@ -126,8 +126,9 @@ def check_duration(
         target = f"{model} in {region}"
         if videos and max(longer) > hi:
             target += " with a reference video"
+        others = [m for m in caps.models_in(region) if duration in caps.durations(m, region, videos=videos)]
         sink.add("E201", span, value=duration, target=target, allowed=text,
-                 help=f"use `duration {near}`")
+                 help=f"use `duration {near}`" + (f", or `model {others[0]}`" if others else ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +224,9 @@ def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: 
     images = [m for m in cast if m.kind == "image"]
     videos_max, images_max = protocol.limit("videos_max"), protocol.limit("images_max")
     if len(videos) > videos_max:
+        more = caps.models_allowing("videos_max", len(videos))
         sink.add("E302", videos[videos_max].span, count=len(videos), max=videos_max,
-                 help="use an image for one of them")
+                 help="use an image for one of them" + (f", or `model {more[0]}`" if more else ""))
     if len(images) > images_max:
         sink.add("E303", images[images_max].span, count=len(images), max=images_max)
     if region and images and "image" not in caps.regions[region].inputs:

@@ -131,8 +131,10 @@ def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str
                 break
         labels = form(protocol.name, lang)
         spelled = ", ".join(dict.fromkeys(f"`{x.format(n='N')}`" for x in (labels.image, labels.video)))
+        longer = caps.models_allowing("prompt_chars", len(prompt))
         sink.add("E408", span, count=len(prompt), max=limit,
-                 help=f"cut {len(prompt) - limit} characters (mentions count as {spelled})")
+                 help=f"cut {len(prompt) - limit} characters (mentions count as {spelled})"
+                 + (f", or use `model {longer[0]}`" if longer else ""))
     if not story.shots:
         shot_texts = [ShotText(1, 0, c.duration, body)]  # the whole video is one "shot"
     return prompt, shot_texts
