@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from starlette.responses import JSONResponse
@@ -46,7 +47,15 @@ def invalid(message: str, code: str = "InvalidParameter") -> ApiError:
     return ApiError(400, code, message)
 
 
-def throttled(code: str, message: str, retry_after: float) -> ApiError:
-    """A 429 with a `Retry-After` header (whole seconds, at least 1)."""
-    seconds = max(1, int(retry_after + 0.999))
-    return ApiError(429, code, message, headers={"Retry-After": str(seconds)})
+def retry_after_text(seconds: float, *, fractional: bool = False) -> str:
+    """A `Retry-After` value: whole seconds (at least 1), as the service sends; with
+    `fractional` (a time scale below 1) a wait under a second keeps its milliseconds."""
+    if fractional and seconds < 1:
+        return f"{max(0.001, seconds):.3f}".rstrip("0").rstrip(".")
+    return str(max(1, math.ceil(seconds - 1e-9)))
+
+
+def throttled(code: str, message: str, retry_after: float, *, fractional: bool = False) -> ApiError:
+    """A 429 with a `Retry-After` header (see `retry_after_text`)."""
+    headers = {"Retry-After": retry_after_text(retry_after, fractional=fractional)}
+    return ApiError(429, code, message, headers=headers)

@@ -14,13 +14,14 @@ from shotscript.compiler.capabilities import Region, capabilities
 from shotscript.emulator.accounts import Caller, accepts_key, caller_of
 from shotscript.emulator.billing import usage
 from shotscript.emulator.clock import Clock
-from shotscript.emulator.config import GEN_SECONDS_MAX, GEN_SECONDS_MIN, EmulatorConfig
+from shotscript.emulator.config import FILE_SECONDS, TASK_SECONDS, EmulatorConfig
 from shotscript.emulator.errors import MSG_INTERNAL, new_request_id
 from shotscript.emulator.faults import FaultInjector
 from shotscript.emulator.media import MediaCache
 from shotscript.emulator.quotas import Quotas
 from shotscript.emulator.stats import Stats, fingerprint
-from shotscript.emulator.tasks import Task, TaskStore, plan_timeline
+from shotscript.emulator.tasks import Task, TaskStore
+from shotscript.emulator.timing import Job, plan_timeline
 from shotscript.emulator.uploads import UploadStore
 from shotscript.emulator.validate import CreateRequest, later_failure
 
@@ -65,15 +66,28 @@ class EmulatorState:
         self.ids = random.Random(f"shotscript-emulator-ids:{seed}")
         self.timing = random.Random(f"shotscript-emulator-timing:{seed}")
         self.faults = FaultInjector(self.config.faults, seed)
-        self.tasks = TaskStore()
+        self.tasks = TaskStore(lifetime=self.scaled(TASK_SECONDS))
         self.stats = Stats()
-        self.quotas = Quotas(self.config.create_rps, self.config.poll_rps, self.config.max_running)
+        self.quotas = Quotas(
+            self.config.create_rps,
+            self.config.poll_rps,
+            self.config.max_running,
+            fractional=self.config.time_scale < 1,
+        )
         if hasattr(self, "uploads"):
             self.uploads.close()
-        self.uploads = UploadStore(self.clock, random.Random(f"shotscript-emulator-uploads:{seed}"))
+        self.uploads = UploadStore(
+            self.clock,
+            random.Random(f"shotscript-emulator-uploads:{seed}"),
+            file_seconds=self.scaled(FILE_SECONDS),
+        )
         self.armed: list[ArmedCreate] = []
         self.injected: list[str] = []  # ids of tasks made through the test control
         self.next_create_fault: tuple[str, bool] | None = None  # (fault, task made anyway)
+
+    def scaled(self, service_seconds: float) -> float:
+        """Real seconds of a span of service time (what every announced time is scaled by)."""
+        return service_seconds * self.config.time_scale
 
     def close(self) -> None:
         """Release temporary files."""
@@ -103,12 +117,15 @@ class EmulatorState:
         """Accept a task: plan its timeline, decide how it ends, count it (a task `injected`
         by the test control is listed under `injected`, not counted as a create)."""
         account = caller.account
+        busy = len(self.tasks.in_progress(account, request.model, self.clock.mono()))
+        caps = capabilities()
+        tier = caps.tier_of(request.size) or caps.tier_of(str(caps.defaults["size"])) or ""
         queued, running = plan_timeline(
             self.timing,
+            Job(model=request.model, tier=tier, duration=request.duration, busy=busy),
+            mode=self.config.timing,
             time_scale=self.config.time_scale,
             gen_seconds=self.config.gen_seconds,
-            low=GEN_SECONDS_MIN,
-            high=GEN_SECONDS_MAX,
         )
         failure = later_failure(
             request,

@@ -63,6 +63,7 @@ class StoredObject:
     size: int
     sha256: str
     media: StoredMedia
+    expires: float  # epoch seconds
 
 
 def sign(policy_b64: str) -> str:
@@ -73,9 +74,10 @@ def sign(policy_b64: str) -> str:
 class UploadStore:
     """Policies handed out and files received, kept in a private temporary directory."""
 
-    def __init__(self, clock: Clock, rng: random.Random) -> None:
+    def __init__(self, clock: Clock, rng: random.Random, *, file_seconds: float = float("inf")) -> None:
         self._clock = clock
         self._rng = rng
+        self._file_seconds = file_seconds  # how long an uploaded file can be used
         self._root = Path(tempfile.mkdtemp(prefix="shotscript-emulator-oss-"))
         self.policies: dict[str, Policy] = {}
         self.objects: dict[str, StoredObject] = {}
@@ -149,7 +151,8 @@ class UploadStore:
         media = await asyncio.to_thread(self._store, path, data, key, policy)
         if key in self.objects and forbidden:  # a concurrent upload of the same key won
             raise OssError(409, "FileAlreadyExists", "The object already exists and can not be overwritten.")
-        stored = StoredObject(key, path, len(data), hashlib.sha256(data).hexdigest(), media)
+        expires = self._clock.wall() + self._file_seconds
+        stored = StoredObject(key, path, len(data), hashlib.sha256(data).hexdigest(), media, expires)
         self.objects[key] = stored
         return stored
 
@@ -158,14 +161,18 @@ class UploadStore:
         path.write_bytes(data)
         return inspect_media(path, key, len(data), account=policy.account, model=policy.model)
 
-    def lookup(self, url: str) -> StoredMedia | None:
-        """What is known about the file behind an `oss://` URL, None if there is none."""
+    def _live(self, url: str) -> StoredObject | None:
         stored = self.objects.get(url.removeprefix("oss://"))
+        return stored if stored is not None and self._clock.wall() <= stored.expires else None
+
+    def lookup(self, url: str) -> StoredMedia | None:
+        """What is known about the file behind an `oss://` URL, None if there is none (now)."""
+        stored = self._live(url)
         return stored.media if stored else None
 
     def content_digest(self, url: str) -> str | None:
-        """The SHA-256 of the file behind an `oss://` URL, None if there is none."""
-        stored = self.objects.get(url.removeprefix("oss://"))
+        """The SHA-256 of the file behind an `oss://` URL, None if there is none (now)."""
+        stored = self._live(url)
         return stored.sha256 if stored else None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -77,3 +79,27 @@ def test_region_rules(virginia: Emulator) -> None:
         assert api.get("/tasks").json()["data"][0]["region"] == "us-east-1"
         policy = api.get("/uploads", params={"action": "getPolicy", "model": "wan2.6-r2v"})
         assert (policy.status_code, policy.json()["code"]) == (403, "AccessDenied")
+
+
+@pytest.mark.parametrize("missing", ["uvicorn", "starlette"])
+def test_without_the_extra_one_error_line_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    # As if `pip install shotscript` left the extra out: the import fails inside the command.
+    server_modules = ("shotscript.emulator.server", "shotscript.emulator.app")
+    for name in [m for m in sys.modules if m.startswith(server_modules)]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` now raises ModuleNotFoundError
+    result = CliRunner().invoke(cli, ["emulate", "--port", "0"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert "pip install 'shotscript[emulator]'" in lines[0] and missing in lines[0]
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_realistic_timing_is_the_default_and_flags_show_it() -> None:
+    result = CliRunner().invoke(cli, ["emulate", "--help"])
+    assert "--timing" in result.output and "[default: realistic]" in result.output
+    assert CliRunner().invoke(cli, ["emulate", "--timing", "gaussian"]).exit_code == 2
