@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.config import DEFAULT_CREATE_RPS, DEFAULT_MAX_RUNNING, DEFAULT_POLL_RPS
+from shotscript.facts.capabilities import capabilities
 from shotscript.runtime.settings import is_loopback_host
 
 

@@ -7,15 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.faults import FaultSpec
 from shotscript.emulator.timing import MODES
+from shotscript.facts.capabilities import capabilities
+from shotscript.facts.service import quotas
 
 # Quotas from docs/reference/wan-r2v-api.md ("Quotas"): they are service policy, not
 # capabilities of the models, so they live here as the emulator's defaults.
-DEFAULT_MAX_RUNNING = 5  # tasks in progress at once, per account and model
-DEFAULT_CREATE_RPS = 5.0  # task creations per second, per account and model
-DEFAULT_POLL_RPS = 20.0  # task queries per second, per account
+DEFAULT_MAX_RUNNING = quotas().concurrency  # tasks in progress at once, per account and model
+DEFAULT_CREATE_RPS = quotas().create_rps  # task creations per second, per account and model
+DEFAULT_POLL_RPS = quotas().poll_rps  # task queries per second, per account
 
 # Lifetimes the service announces, in service seconds (scaled by the time scale like
 # generation): task ids and result URLs 24 hours, temporary uploads 48 hours, and the

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shotscript.compiler.capabilities import Region, capabilities
 from shotscript.emulator.accounts import Caller, accepts_key, caller_of
 from shotscript.emulator.billing import usage
 from shotscript.emulator.clock import Clock
@@ -24,6 +23,7 @@ from shotscript.emulator.tasks import Task, TaskStore
 from shotscript.emulator.timing import Job, plan_timeline
 from shotscript.emulator.uploads import UploadStore
 from shotscript.emulator.validate import CreateRequest, later_failure
+from shotscript.facts.capabilities import Region, capabilities
 
 Parse = Callable[[dict[str, Any]], CreateRequest]  # validates a create body
 
