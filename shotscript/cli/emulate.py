@@ -164,6 +164,14 @@ def _server_or_exit() -> Callable[..., None]:
     help="Where generated result videos are kept (default: ~/.cache/shotscript/emulator-media).",
 )
 @click.option(
+    "--legacy-fields",
+    type=click.Choice(["ignore", "refuse"]),
+    default="ignore",
+    show_default=True,
+    help="What a wan2.7 create does with 2.6-only fields (size, shot_type, audio, "
+    "reference_urls beside media): undocumented, so either; ignore drops them.",
+)
+@click.option(
     "--moderation-marker",
     default="[[moderate]]",
     show_default=True,
@@ -201,13 +209,14 @@ def emulate(
     create_rps: float,
     poll_rps: float,
     cache_dir: Path | None,
+    legacy_fields: str,
     moderation_marker: str,
     ip_marker: str,
     log_level: str,
     access_log: bool,
     watch_stdin: bool,
 ) -> None:
-    """Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT.
+    """Run a DashScope-compatible emulator of the Wan 2.6 and 2.7 r2v APIs on HOST:PORT.
 
     \b
     Point clients at http://HOST:PORT/api/v1 (e.g. DASHSCOPE_HTTP_BASE_URL).
@@ -238,6 +247,7 @@ def emulate(
             create_rps=create_rps,
             poll_rps=poll_rps,
             cache_dir=cache_dir or default_cache_dir(),
+            legacy_fields=legacy_fields,
             moderation_marker=moderation_marker,
             ip_marker=ip_marker,
         )

@@ -37,7 +37,15 @@ from starlette.routing import Mount, Route
 from shotscript.emulator.accounts import Caller, accounts_from
 from shotscript.emulator.clock import parse_list_time
 from shotscript.emulator.config import RESULT_URL_SECONDS, THROTTLE_RETRY_SECONDS
-from shotscript.emulator.errors import MSG_INTERNAL, MSG_SYNC, ApiError, invalid, new_request_id, throttled
+from shotscript.emulator.errors import (
+    MSG_INTERNAL,
+    MSG_SYNC,
+    ApiError,
+    api_error,
+    invalid,
+    new_request_id,
+    throttled,
+)
 from shotscript.emulator.faults import FaultSpec
 from shotscript.emulator.multipart import boundary_of, parse_form
 from shotscript.emulator.responses import DroppedConnection, MediaResponse, oss_error
@@ -66,13 +74,13 @@ def _authorize(request: Request) -> Caller:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
-        raise ApiError(401, "InvalidApiKey", "No API-key provided.")
+        raise api_error("InvalidApiKey", "No API-key provided.")
     return _caller(_state(request), key)
 
 
 def _caller(st: EmulatorState, key: str) -> Caller:
     if not st.accepts_key(key):
-        raise ApiError(401, "InvalidApiKey", "Invalid API-key provided.")
+        raise api_error("InvalidApiKey", "Invalid API-key provided.")
     return st.caller(key)
 
 
@@ -103,13 +111,15 @@ async def create_task(request: Request) -> Response:
     caller = _authorize(request)
     account = caller.account
     if request.headers.get("x-dashscope-async", "").strip().lower() != "enable":
-        raise ApiError(403, "AccessDenied", MSG_SYNC)
+        raise api_error("AccessDenied", MSG_SYNC)
     await _request_faults(st, "create")
     body = await _json_body(request)
     model = body.get("model") if isinstance(body, dict) else None
     st.quotas.admit_create(account, str(model), st.clock.mono())
     oss_resolve = request.headers.get("x-dashscope-ossresourceresolve", "").strip().lower() == "enable"
-    parsed = parse_create(body, region=st.region, oss_resolve=oss_resolve)
+    parsed = parse_create(
+        body, region=st.region, oss_resolve=oss_resolve, legacy_fields=st.config.legacy_fields
+    )
     st.check_running(account, parsed.model)
     request_id = new_request_id()
     fault = _create_fault(st)
@@ -121,7 +131,7 @@ async def create_task(request: Request) -> Response:
         st.fire_armed(caller, body, _parser(st))
         if kind == "reset":
             return DroppedConnection()
-        raise ApiError(500, "InternalError", MSG_INTERNAL)
+        raise api_error("InternalError", MSG_INTERNAL)
     task = st.create_task(caller, body, parsed, request_id)
     st.fire_armed(caller, body, _parser(st))
     log.info(
@@ -154,7 +164,7 @@ async def get_task(request: Request) -> Response:
     account = _authorize(request).account
     await _request_faults(st, "poll")
     if st.faults.hit("500", "poll"):
-        raise ApiError(500, "InternalError", MSG_INTERNAL)
+        raise api_error("InternalError", MSG_INTERNAL)
     if st.faults.hit("reset", "poll"):
         return DroppedConnection()
     st.quotas.admit_poll(account, st.clock.mono())
@@ -182,6 +192,7 @@ async def cancel_task(request: Request) -> Response:
     account = _authorize(request).account
     task = st.tasks.get(request.path_params["task_id"], account, st.clock.mono())
     if task is None or not st.tasks.cancel(task, st.clock.mono()):
+        # The cancel page's own code; not in the create/poll error table of the facts.
         raise ApiError(
             400,
             "UnsupportedOperation",
@@ -261,7 +272,7 @@ async def upload_policy(request: Request) -> Response:
     if not model:
         raise invalid("Field required: model.")
     if not st.region.uploads:
-        raise ApiError(403, "AccessDenied", "Temporary file upload is not available in this region.")
+        raise api_error("AccessDenied", "Temporary file upload is not available in this region.")
     st.stats.policies += 1
     data = st.uploads.issue(account, model, f"{_public(request)}/_oss")
     return JSONResponse({"request_id": new_request_id(), "data": data})
@@ -374,7 +385,9 @@ async def task_plans(request: Request) -> Response:
 
 def _parser(st: EmulatorState) -> Any:
     # Injected bodies are validated like creates; oss:// needs no header there.
-    return lambda body: parse_create(body, region=st.region, oss_resolve=True)
+    return lambda body: parse_create(
+        body, region=st.region, oss_resolve=True, legacy_fields=st.config.legacy_fields
+    )
 
 
 async def create_as(request: Request) -> Response:
@@ -442,6 +455,7 @@ RESETTABLE: dict[str, type] = {
     "seed": int,
     "time_scale": float,
     "timing": str,
+    "legacy_fields": str,
     "gen_seconds": float,
     "slow_seconds": float,
     "max_running": int,
@@ -490,6 +504,7 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    # The gateway's answers to unknown paths and methods (not codes of the task API).
     code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "InvalidParameter")
     return ApiError(exc.status_code, code, f"{exc.detail}: {request.method} {request.url.path}").response()
 
@@ -497,7 +512,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # A bug in the emulator: say so in the log, but answer like the service would.
     log.exception("internal error while answering %s %s", request.method, request.url.path)
-    return ApiError(500, "InternalError", MSG_INTERNAL).response()
+    return api_error("InternalError", MSG_INTERNAL).response()
 
 
 def create_app(state: EmulatorState) -> Starlette:

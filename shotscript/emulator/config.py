@@ -26,6 +26,9 @@ RESULT_URL_SECONDS = 24 * 3600.0
 FILE_SECONDS = 48 * 3600.0
 THROTTLE_RETRY_SECONDS = 1.0
 
+# What a 2.7 create does with 2.6-only fields (undocumented; see protocol27.py).
+LEGACY_MODES = ("ignore", "refuse")
+
 # The region id the task list reports for each region of the capability data.
 REGION_IDS = {"beijing": "cn-beijing", "singapore": "ap-southeast-1", "virginia": "us-east-1"}
 
@@ -57,6 +60,7 @@ class EmulatorConfig:
     create_rps: float = DEFAULT_CREATE_RPS
     poll_rps: float = DEFAULT_POLL_RPS
     cache_dir: Path = field(default_factory=default_cache_dir)
+    legacy_fields: str = "ignore"  # 2.6-only fields in a 2.7 body: "ignore" or "refuse" (protocol27.py)
     moderation_marker: str = "[[moderate]]"  # prompt text that ends a task DataInspectionFailed
     ip_marker: str = "[[ip]]"  # prompt text that ends a task IPInfringementSuspect
 
@@ -67,6 +71,8 @@ class EmulatorConfig:
             raise ValueError("time scale must be positive")
         if self.timing not in MODES:
             raise ValueError(f"unknown timing {self.timing!r}; expected one of {', '.join(MODES)}")
+        if self.legacy_fields not in LEGACY_MODES:
+            raise ValueError(f"legacy_fields must be one of {', '.join(LEGACY_MODES)}")
         if self.gen_seconds is not None and self.gen_seconds < 0:
             raise ValueError("generation seconds must not be negative")
         if self.slow_seconds < 0:

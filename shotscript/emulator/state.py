@@ -22,7 +22,7 @@ from shotscript.emulator.stats import Stats, fingerprint
 from shotscript.emulator.tasks import Task, TaskStore
 from shotscript.emulator.timing import Job, plan_timeline
 from shotscript.emulator.uploads import UploadStore
-from shotscript.emulator.validate import CreateRequest, later_failure
+from shotscript.emulator.validate import CreateRequest, later_failure, with_first_frame_ratio
 from shotscript.facts.capabilities import Region, capabilities
 
 Parse = Callable[[dict[str, Any]], CreateRequest]  # validates a create body
@@ -117,9 +117,12 @@ class EmulatorState:
         """Accept a task: plan its timeline, decide how it ends, count it (a task `injected`
         by the test control is listed under `injected`, not counted as a create)."""
         account = caller.account
+        request = with_first_frame_ratio(request, self.uploads.lookup)
         busy = len(self.tasks.in_progress(account, request.model, self.clock.mono()))
         caps = capabilities()
-        tier = caps.tier_of(request.size) or caps.tier_of(str(caps.defaults["size"])) or ""
+        tier = (
+            request.resolution or caps.tier_of(request.size) or caps.tier_of(str(caps.defaults["size"])) or ""
+        )
         queued, running = plan_timeline(
             self.timing,
             Job(model=request.model, tier=tier, duration=request.duration, busy=busy),
@@ -142,7 +145,7 @@ class EmulatorState:
         if failure is None and self.faults.hit("fail"):
             failure = ("InternalError", MSG_INTERNAL) if self.faults.coin() else (None, None)
             fail_after = queued + running
-        lengths = [self._video_seconds(r.url) for r in request.references if r.kind == "video"]
+        lengths = [self._video_seconds(r.url) for r in request.of_kind("video")]
         task = Task(
             task_id=self.new_id(),
             account=account,

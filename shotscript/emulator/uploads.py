@@ -17,16 +17,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-import av
-from PIL import Image
-
 from shotscript.emulator.clock import Clock
+from shotscript.emulator.create_request import StoredMedia
 from shotscript.emulator.multipart import Part
-from shotscript.emulator.validate import Kind, StoredMedia, reference_kind
-from shotscript.facts.capabilities import capabilities
+from shotscript.emulator.upload_media import inspect_media
 
 POLICY_SECONDS = 300  # how long a policy may be used
 MAX_FILE_MB = 100
@@ -174,58 +171,3 @@ class UploadStore:
         """The SHA-256 of the file behind an `oss://` URL, None if there is none (now)."""
         stored = self._live(url)
         return stored.sha256 if stored else None
-
-
-def inspect_media(path: Path, key: str, size: int, *, account: str, model: str) -> StoredMedia:
-    """Read an uploaded file the way the service would before using it as a reference."""
-    caps = capabilities()
-    kind: Kind | None = reference_kind("oss://" + key, caps)
-    problem: str | None = None
-    seconds: float | None = None
-    name = PurePosixPath(key).name
-    if kind is None:
-        problem = f"Unsupported reference file format: {name}"
-    elif size > caps.media[kind].max_bytes:
-        problem = f"The {kind} {name} is larger than {caps.media[kind].max_bytes} bytes."
-    elif kind == "image":
-        problem = _image_problem(path, name)
-    else:
-        seconds, problem = _video_seconds(path, name)
-    return StoredMedia(model=model, account=account, kind=kind, problem=problem, seconds=seconds)
-
-
-def _image_problem(path: Path, name: str) -> str | None:
-    limits = capabilities().media["image"]
-    try:
-        with Image.open(path) as image:
-            width, height, mode, fmt = image.width, image.height, image.mode, image.format
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return f"The image {name} cannot be read."
-    if not limits.min_side <= min(width, height) or max(width, height) > limits.max_side:
-        sides = f"{limits.min_side}-{limits.max_side} px"
-        return f"The image {name} is {width}x{height}; each side must be {sides}."
-    if not limits.alpha and ("A" in mode or (mode == "P" and fmt == "PNG" and _has_transparency(path))):
-        return f"The image {name} has an alpha channel, which is not supported."
-    return None
-
-
-def _has_transparency(path: Path) -> bool:
-    with Image.open(path) as image:
-        return "transparency" in image.info
-
-
-def _video_seconds(path: Path, name: str) -> tuple[float | None, str | None]:
-    limits = capabilities().media["video"]
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return None, f"The video {name} has no video stream."
-            seconds = (container.duration or 0) / av.time_base
-    except (av.FFmpegError, OSError, ValueError):
-        return None, f"The video {name} cannot be read."
-    if not limits.min_seconds <= seconds <= limits.max_seconds:
-        return seconds, (
-            f"The video {name} lasts {seconds:.1f} s; references must last "
-            f"{limits.min_seconds}-{limits.max_seconds} s."
-        )
-    return seconds, None
