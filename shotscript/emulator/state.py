@@ -24,6 +24,7 @@ from shotscript.emulator.timing import Job, plan_timeline
 from shotscript.emulator.uploads import UploadStore
 from shotscript.emulator.validate import CreateRequest, later_failure, with_first_frame_ratio
 from shotscript.facts.capabilities import Region, capabilities
+from shotscript.facts.service import is_upload_url
 
 Parse = Callable[[dict[str, Any]], CreateRequest]  # validates a create body
 
@@ -183,7 +184,7 @@ class EmulatorState:
         return self.create_task(caller, body, parse(body), new_request_id(), injected=True)
 
     def _video_seconds(self, url: str) -> float | None:
-        stored = self.uploads.lookup(url) if url.startswith("oss://") else None
+        stored = self.uploads.lookup(url) if is_upload_url(url) else None
         return stored.seconds if stored else None
 
     def check_running(self, account: str, model: str) -> None:

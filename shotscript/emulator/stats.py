@@ -11,6 +11,7 @@ from typing import Any
 
 from shotscript.emulator.protocol27 import PROMPT_EXTEND_DEFAULT
 from shotscript.facts.capabilities import capabilities
+from shotscript.facts.service import is_upload_url
 
 # Fields the official SDK adds to `input` on its own (`function` is the endpoint name,
 # `extend_prompt` a deprecated default): two creates of the same story must compare equal
@@ -62,7 +63,7 @@ def fingerprint(body: dict[str, Any], content_of: Callable[[str], str | None]) -
 
 
 def _content_url(url: object, content_of: Callable[[str], str | None]) -> object:
-    if isinstance(url, str) and url.startswith("oss://"):
+    if isinstance(url, str) and is_upload_url(url):
         digest = content_of(url)
         return f"sha256:{digest}" if digest else url
     return url

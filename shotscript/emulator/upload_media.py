@@ -20,7 +20,7 @@ from shotscript.facts.capabilities import MediaLimits, capabilities
 def inspect_media(path: Path, key: str, size: int, *, account: str, model: str) -> StoredMedia:
     """What the service would make of an uploaded file as a reference for `model`."""
     media = capabilities().protocol_of(model).media
-    kind: Kind | None = kind_by_extension("oss://" + key, media)
+    kind: Kind | None = kind_by_extension(key, media)
     name = PurePosixPath(key).name
     stored = StoredMedia(model=model, account=account, kind=kind, problem=None)
     if kind is None:

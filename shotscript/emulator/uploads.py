@@ -24,6 +24,7 @@ from shotscript.emulator.clock import Clock
 from shotscript.emulator.create_request import StoredMedia
 from shotscript.emulator.multipart import Part
 from shotscript.emulator.upload_media import inspect_media
+from shotscript.facts.service import service
 
 POLICY_SECONDS = 300  # how long a policy may be used
 MAX_FILE_MB = 100
@@ -159,7 +160,7 @@ class UploadStore:
         return inspect_media(path, key, len(data), account=policy.account, model=policy.model)
 
     def _live(self, url: str) -> StoredObject | None:
-        stored = self.objects.get(url.removeprefix("oss://"))
+        stored = self.objects.get(url.removeprefix(f"{service().upload_scheme}://"))
         return stored if stored is not None and self._clock.wall() <= stored.expires else None
 
     def lookup(self, url: str) -> StoredMedia | None:

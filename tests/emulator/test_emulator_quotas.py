@@ -18,13 +18,13 @@ def numbered(n: int, model: str = "wan2.6-r2v-flash") -> dict[str, object]:
 
 
 def test_tasks_in_progress_are_capped(api: httpx.Client, emulator: Emulator) -> None:
-    emulator.reset(max_running=2, create_rps=100.0, gen_seconds=1.5)
+    emulator.reset(max_running=2, create_rps=100.0, gen_seconds=100.0)  # 10 s PENDING: time to cancel
     first = created_id(api, numbered(1))
     created_id(api, numbered(2))
     refused = create(api, numbered(3))
     assert refused.status_code == 429
     assert refused.json()["code"] == "Throttling.AllocationQuota"
-    assert 1 <= int(refused.headers["retry-after"]) <= 2  # when the first one will be done
+    assert 1 < int(refused.headers["retry-after"]) <= 100  # when the first one will be done
     created_id(api, numbered(3, model="wan2.6-r2v"))  # another model has its own quota
     with httpx.Client(base_url=emulator.base_url, headers={"Authorization": "Bearer key-2"}) as other:
         created_id(other, numbered(3))  # and so has another key
