@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "cost": "shotscript.cli.cost:cost",
     "emulate": "shotscript.cli.emulate:emulate",
     "fmt": "shotscript.cli.fmt:fmt",
+    "ledger": "shotscript.cli.ledger:ledger",
     "preview": "shotscript.cli.preview:preview",
     "render": "shotscript.cli.render:render",
     "status": "shotscript.cli.status:status",
