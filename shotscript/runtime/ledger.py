@@ -240,7 +240,10 @@ class Ledger:
     def adopted(self, fingerprint: str, task_id: str, payload: Payload, *, base_url: str, account: str,
                 out_path: Path) -> int:  # fmt: skip
         """A task of this request found elsewhere (the task list, a sidecar): known from now on."""
-        found = self.db.execute("SELECT id FROM requests WHERE task_id = ?", (task_id,)).fetchone()
+        found = self.db.execute(
+            "SELECT id FROM requests WHERE task_id = ? AND fingerprint = ? ORDER BY id DESC LIMIT 1",
+            (task_id, fingerprint),
+        ).fetchone()
         if found:
             return int(found[0])
         request = self.submitting(
@@ -253,7 +256,7 @@ class Ledger:
         """A task ended: done (with the seconds billed) or failed (nothing billed)."""
         self.db.execute(
             "UPDATE requests SET state = ?, ended_at = ?, billed_seconds = COALESCE(?, billed_seconds) "
-            "WHERE task_id = ?",
+            "WHERE id = (SELECT MAX(id) FROM requests WHERE task_id = ?)",
             (state, time.time(), billed_seconds, task_id),
         )
 
@@ -264,8 +267,8 @@ class Ledger:
 
     def video(self, task_id: str, path: Path, sha256: str, size: int) -> None:
         """A video of a task is in place."""
-        found = self.db.execute("SELECT id FROM requests WHERE task_id = ?", (task_id,)).fetchone()
-        if found is None:
+        found = self.db.execute("SELECT MAX(id) FROM requests WHERE task_id = ?", (task_id,)).fetchone()
+        if found is None or found[0] is None:
             return
         self.db.execute(
             "INSERT INTO videos (request, path, sha256, size, recorded_at) VALUES (?, ?, ?, ?, ?)",

@@ -24,7 +24,7 @@ def m001_requests(db: sqlite3.Connection) -> None:
             tier TEXT,
             audio INTEGER,
             state TEXT NOT NULL,            -- submitting, submitted, done, failed
-            task_id TEXT UNIQUE,
+            task_id TEXT,                   -- not unique: an emulator reset reuses ids
             submitting_at REAL NOT NULL,    -- written before the create leaves
             submitted_at REAL,
             ended_at REAL,
@@ -33,6 +33,7 @@ def m001_requests(db: sqlite3.Connection) -> None:
         )
         """,
         "CREATE INDEX requests_day ON requests (submitting_at)",
+        "CREATE INDEX requests_task ON requests (task_id)",
         """
         CREATE TABLE videos (
             id INTEGER PRIMARY KEY,
