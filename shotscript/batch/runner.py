@@ -282,9 +282,10 @@ class BatchRunner:
         self.display.finished(key, "done")
 
     def _finish_failed(self, key: str, fingerprint: str, state: State, error: dict[str, Any]) -> None:
-        if state == "submitting":
-            # The create may have made a task whose id could not be recorded (a disk full, a
-            # bug): never "failed" — a rerun, --retry-failed or not, reconciles it first.
+        if state not in ("queued", "uploading", "failed", "submitted", "running", "downloading", "done"):
+            # "submitting" (or a state this version does not know): the create may have made a
+            # task whose id could not be recorded (a disk full, a bug). Never "failed": a rerun,
+            # --retry-failed or not, reconciles it first.
             self.journal.update(key, fingerprint, state="needs-attention", error=error)
             shown: State = "needs-attention"
         elif state in ("submitted", "running", "downloading", "needs-attention"):

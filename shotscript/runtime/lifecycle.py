@@ -83,6 +83,8 @@ class Lifecycle:
     _record: TaskRecord | None = field(default=None, init=False)
     _key: str = field(default="", init=False)  # the ledger's fingerprint of this request
     _spend: int | None = field(default=None, init=False)  # the ledger row of the create in flight
+    _out: Path = field(default=Path(), init=False)
+    _sent: Payload | None = field(default=None, init=False)
     _sent_prompt: str | None = field(default=None, init=False)
 
     # --- record keeping -------------------------------------------------------------------
@@ -94,6 +96,8 @@ class Lifecycle:
         return self._record
 
     def _save(self, record: TaskRecord) -> TaskRecord:
+        if record.unreadable and record.task_id is not None:
+            record = record.model_copy(update={"unreadable": False})  # found: readable again
         self.store.save(record)
         self._record = record
         return record
@@ -119,6 +123,7 @@ class Lifecycle:
         }
         fp = fingerprint(payload, digests)
         self._out = out_path
+        self._sent = payload
         previous = self.store.load(story)
         action = resume_action(
             previous,
@@ -127,7 +132,12 @@ class Lifecycle:
             resubmit=self.resubmit,
             new_take=self.new_take,
         )
-        if previous is not None and previous.fingerprint == fp:
+        if previous is not None and previous.unreadable:
+            # What it said is lost, but a create may have been sent: keep that possibility.
+            self._record = TaskRecord(story=story, fingerprint=fp, phase="needs-attention",
+                                      task_id=previous.task_id, submissions=1, adopted=True,
+                                      unreadable=previous.task_id is None)  # fmt: skip
+        elif previous is not None and previous.fingerprint == fp:
             self._record = previous.model_copy(update={"error": None})
         else:
             self._record = TaskRecord(story=story, fingerprint=fp)
@@ -150,6 +160,8 @@ class Lifecycle:
         account = account_tag(settings.api_key)
         self._key = request_key(payload, digests, base_url=settings.base_url, account=account)
         self._sent_prompt = payload.input.prompt
+        if previous is not None and previous.unreadable and not self.resubmit:
+            return await self._unreadable(previous, payload, out_path, story)
         if action != "submit":
             return await self._go(action, payload, out_path, story)
         if self.request_lock is None:
@@ -169,6 +181,28 @@ class Lifecycle:
                 self.events(Event("note", f"--new-take: paying for take {earlier.take + 1} of a request "
                                           f"already sent (task {earlier.task_id or 'unknown'})"))  # fmt: skip
             return await self._go("submit", payload, out_path, story)
+        return await self._apply(reuse, payload, out_path, story)
+
+    async def _unreadable(
+        self, previous: TaskRecord, payload: Payload, out_path: Path, story: str
+    ) -> RenderResult:
+        """A record that cannot be read: find the task it may have made; never pay on a guess."""
+        if previous.task_id is not None:
+            return await self._go("poll", payload, out_path, story)
+        reuse = from_ledger(self.ledger, self._key, out_path) if self.ledger is not None else None
+        reuse = reuse or from_sidecar(out_path, self._key, payload)
+        if reuse is not None:
+            return await self._apply(reuse, payload, out_path, story)
+        message = (previous.error or {}).get("message") or f"{story}: its record cannot be read"
+        error = OutcomeUnknownError(
+            str(message),
+            hint="look for its task among the last 24 hours' (the Model Studio console); if none is "
+            "this story's, run the same command with --resubmit",
+        )
+        raise self._fail(error, "needs-attention")
+
+    async def _apply(self, reuse: Reuse, payload: Payload, out_path: Path, story: str) -> RenderResult:
+        """Act on an earlier payment for this request instead of paying again."""
         self.events(Event("note", reuse.message))
         match reuse.kind:
             case "in_place" | "copy":
@@ -191,9 +225,7 @@ class Lifecycle:
             if source_sidecar.is_file():
                 await asyncio.to_thread(place, source_sidecar, sidecar_path(out_path))
         if self.ledger is not None and reuse.task_id is not None:
-            settings = self.client.settings
-            self.ledger.adopted(self._key, reuse.task_id, payload, base_url=settings.base_url,
-                                account=account_tag(settings.api_key), out_path=out_path)  # fmt: skip
+            self._learn(reuse.task_id)
             if reuse.source is not None:
                 digest = await asyncio.to_thread(file_sha256, out_path)
                 self.ledger.video(reuse.task_id, out_path, digest, out_path.stat().st_size)
@@ -300,6 +332,12 @@ class Lifecycle:
 
     async def _reconcile_or_raise(self, sent: Payload, request_id: str | None = None) -> None:
         """Adopt the task an unanswered create made; mark the story if that cannot be known."""
+        spend = self.ledger.latest(self._key) if self.ledger is not None else None
+        if spend is not None and spend.task_id is not None and spend.live(time.time()):
+            # The ledger got the task id even though the journal did not (a disk full, a crash
+            # between the two writes): it is this very request's.
+            self._enter("submitted", f"task {spend.task_id} found in the ledger", task_id=spend.task_id)
+            return
         sent_at = self.record.submitting_at or time.time()
         verdict = await reconcile(
             self.client,
@@ -314,13 +352,6 @@ class Lifecycle:
         match verdict.verdict:
             case "found":
                 assert verdict.task_id is not None
-                if self.ledger is not None:
-                    settings = self.client.settings
-                    account = account_tag(settings.api_key)
-                    self.ledger.adopted(
-                        self._key, verdict.task_id, sent, base_url=settings.base_url, account=account,
-                        out_path=self._out,
-                    )
                 self._enter(
                     "submitted",
                     f"task {verdict.task_id} found in the task list ({verdict.detail})",
@@ -337,6 +368,15 @@ class Lifecycle:
                 raise self._fail(error, "needs-attention")
             case _:
                 assert_never(verdict.verdict)
+
+    def _learn(self, task_id: str) -> None:
+        """Tell the ledger a task found elsewhere (the list, a sidecar) is this request's."""
+        if self.ledger is None or self._sent is None:
+            return
+        settings = self.client.settings
+        account = account_tag(settings.api_key)
+        self.ledger.adopted(self._key, task_id, self._sent, base_url=settings.base_url, account=account,
+                            out_path=self._out)  # fmt: skip
 
     def _known(self) -> frozenset[str]:
         """Task ids that are not this request's: the folder's other stories', the ledger's others."""
@@ -393,6 +433,8 @@ class Lifecycle:
                             ProtocolError(f"task {task_id} SUCCEEDED without a video URL", task_id=task_id)
                         )
                     self._check_adopted(snapshot)
+                    if self.record.adopted:
+                        self._learn(task_id)  # shown to be this request's only now
                     self._note_request("poll", snapshot.request_id)
                     return snapshot
                 case "FAILED":
