@@ -5,24 +5,37 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from shotscript.runtime import constants as C
+from shotscript.runtime.redact import redact
+
 _WS = re.compile(r"\s+")
 
 
 def _one_line(text: str, limit: int = 300) -> str:
-    """Collapse whitespace so any message prints on one line, and cap its length."""
-    text = _WS.sub(" ", text).strip()
+    """Collapse whitespace so any message prints on one line, redact it, and cap its length."""
+    text = redact(_WS.sub(" ", text).strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _field(value: str | None, limit: int = 120) -> str | None:
+    """A server-given identifier (code, request id) made safe to keep: one line, redacted."""
+    return None if value is None else _one_line(value, limit)
+
+
 class RenderError(Exception):
-    """Base of every error the runtime raises; `retryable` says whether trying again may help."""
+    """Base of every error the runtime raises; `retryable` says whether trying again may help.
+
+    Messages are redacted here, so an error can never carry the key, whoever raises it.
+    """
 
     retryable: ClassVar[bool] = False
     kind: ClassVar[str] = "error"
+    # The process exit status when this error ends a render (docs/runtime-limits.md).
+    exit_code: ClassVar[int] = C.EXIT_FAILED
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = _one_line(message)
-        self.hint = hint
+        self.hint = _one_line(hint, 600) if hint is not None else None
         super().__init__(self.message)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,11 +55,50 @@ class UploadError(RenderError):
     kind = "upload"
 
 
+class OutputError(RenderError, OSError):
+    """The output folder cannot take the file: read-only, no permission, disk full.
+
+    Also an OSError (with errno, strerror, filename), so code that handles the machine's
+    errors handles this one too.
+    """
+
+    kind = "output"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnsafePathError(OutputError):
+    """A symbolic link where the render writes: refused, so nothing outside the folder changes."""
+
+    kind = "unsafe_path"
+
+
 class DownloadError(RenderError):
     """The video could not be fetched whole, or what came was not a playable MP4."""
 
     retryable = True
     kind = "download"
+
+
+class DownloadTooSlowError(DownloadError):
+    """The body came slower than the minimum throughput, or past the download deadline."""
+
+    kind = "download_too_slow"
+
+
+class DownloadTooLargeError(DownloadError):
+    """The body is larger than any video of this story could be."""
+
+    retryable = False
+    kind = "download_too_large"
+
+
+class UnsafeURLError(DownloadError):
+    """A result, upload or redirect URL the URL policy refuses, or too many redirects."""
+
+    retryable = False
+    kind = "unsafe_url"
 
 
 class PollTimeoutError(RenderError):
@@ -60,6 +112,7 @@ class OutcomeUnknownError(RenderError):
     """A create may or may not have made a task, and reconciling could not tell which."""
 
     kind = "needs_attention"
+    exit_code = C.EXIT_ATTENTION
 
 
 class APIConnectionError(RenderError):
@@ -94,10 +147,11 @@ class APIError(RenderError):
     ) -> None:
         self.status = status
         self.retry_after: float | None = None  # seconds the server asked for, when it did
-        self.code = code
-        self.request_id = request_id
-        self.task_id = task_id
-        label = " ".join(p for p in (str(status) if status else "", code or "") if p)
+        # Every string here may have come from the network: redacted once, here.
+        self.code = _field(code)
+        self.request_id = _field(request_id)
+        self.task_id = _field(task_id)
+        label = " ".join(p for p in (str(status) if status else "", self.code or "") if p)
         super().__init__(f"{label}: {message}" if label else message, hint=hint)
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,6 +225,13 @@ class RequestTimeoutError(APIError):
 
     retryable = True
     kind = "request_timeout"
+
+
+class RetryLaterError(APIError):
+    """The service asked to wait longer than RETRY_AFTER_MAX: stop now, come back later."""
+
+    kind = "retry_later"
+    exit_code = C.EXIT_RETRY_LATER
 
 
 class ServerError(APIError):

@@ -353,6 +353,8 @@ class Lifecycle:
                 policy=self.client.settings.retry,
                 sleep=self.sleep,
                 rand=self.rand,
+                limits=self.client.settings.limits,
+                max_bytes=self.client.settings.limits.video_cap(sent.duration, sent.meta.tier),
             )
         except RenderError as exc:
             raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again
