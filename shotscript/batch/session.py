@@ -199,7 +199,7 @@ def _backend(
         from shotscript.runtime.preview_backend import PreviewBackend
 
         return PreviewBackend(stores=stores), None, None
-    from shotscript.compiler.capabilities import capabilities
+    from shotscript.facts.capabilities import capabilities
     from shotscript.runtime.backend import DashScopeBackend
     from shotscript.runtime.errors import RenderError
     from shotscript.runtime.settings import RuntimeSettings, settings_from_env

@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
-import importlib
+import sys
 
-import click
+try:
+    import importlib
 
-# name -> "module:function"; each command lives in its own module so that
-# `shotscript compile` never pays for importing the runtime, and the reverse.
-COMMANDS: dict[str, str] = {
-    "check": "shotscript.cli.check:check",
-    "compile": "shotscript.cli.compile:compile_",
-    "cost": "shotscript.cli.cost:cost",
-    "emulate": "shotscript.cli.emulate:emulate",
-    "fmt": "shotscript.cli.fmt:fmt",
-    "preview": "shotscript.cli.preview:preview",
-    "render": "shotscript.cli.render:render",
-    "status": "shotscript.cli.status:status",
+    import click
+except KeyboardInterrupt:  # Ctrl-C while Python is still starting up: quiet, like later
+    sys.exit(130)
+
+EXIT_INTERRUPTED = 130
+
+# name -> ("module:function", short help). Each command lives in its own module so that
+# `shotscript compile` never pays for importing the runtime, and the reverse; the short
+# help is kept here so that `shotscript --help` imports no command at all (a test keeps
+# each line equal to the first sentence of its command's docstring).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("shotscript.cli.check:check",
+              "Check story files (or folders of them, recursively) against every limit of the API."),
+    "compile": ("shotscript.cli.compile:compile_",
+                "Compile stories into the request body of the video-synthesis API."),
+    "cost": ("shotscript.cli.cost:cost",
+             "Billed seconds and estimated price of stories (or folders of them, recursively)."),
+    "emulate": ("shotscript.cli.emulate:emulate",
+                "Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT."),
+    "fmt": ("shotscript.cli.fmt:fmt",
+            "Rewrite stories in canonical form (settings in order, cast aligned, one line per shot)."),
+    "preview": ("shotscript.cli.preview:preview",
+                "Draw an offline animatic of a story: its size, 30 fps and duration, one card per "
+                "shot with its time, text and cast, a timeline with the cuts."),
+    "render": ("shotscript.cli.render:render",
+               "Render a story: upload local files, submit, poll, download DIR/<story>.mp4."),
+    "status": ("shotscript.cli.status:status",
+               "Show the journal of a batch render folder (default: renders/)."),
 }
+
+
+def short_help(text: str, limit: int) -> str:
+    """`text` cut at a word to fit `limit` columns, ending in `...` when cut (as click does)."""
+    if len(text) <= limit:
+        return text
+    out = ""
+    for word in text.split():
+        if len(out) + len(word) + 1 + 3 > limit:
+            break
+        out = f"{out} {word}" if out else word
+    return out + "..."
 
 
 class LazyGroup(click.Group):
@@ -27,13 +57,21 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        module, attr = target.split(":")
+        module, attr = entry[0].split(":")
         command = getattr(importlib.import_module(module), attr)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table: listing the commands imports none of them."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = [(n, short_help(COMMANDS[n][1], limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,5 +91,21 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    cli(prog_name="shotscript")
+    """Entry point of the console script: Ctrl-C at any moment exits 130, without a traceback."""
+    try:
+        # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1.
+        code = cli.main(prog_name="shotscript", standalone_mode=False)
+    except click.Abort as e:
+        if isinstance(e.__cause__, KeyboardInterrupt):
+            sys.exit(EXIT_INTERRUPTED)
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(1)  # the reader went away (`| head`): nothing left to say
+    # `--help`, `--version` and ctx.exit(n) give their exit code; a command's return, None.
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,16 +1,16 @@
 """The story AST: what a .shot or a YAML file means, with a source span on every node.
 
-Both spellings build these very nodes; spans are excluded from serialisation so that
-`model_dump()` of a DSL story equals that of its YAML twin.
+Nodes are frozen, slotted dataclasses (no validation library on the compile path: the
+front ends build only valid nodes). Spans and the file path are left out of comparisons
+and of `to_dict()`, so that the dump of a DSL story equals that of its YAML twin.
+`dataclasses.replace(node, field=...)` makes a changed copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from shotscript.compiler.payload import Payload
@@ -21,7 +21,6 @@ class Span:
     """A place in a source file: 1-based line and column, end exclusive.
 
     `file` is set only for places outside the story file itself (a folder's shotscript.toml).
-    A plain dataclass, not a model: spans are made by the dozen per story and never dumped.
     """
 
     line: int
@@ -39,13 +38,33 @@ class Span:
 NOWHERE = Span(1, 1, 1, 2)
 
 
-class Node(BaseModel):
-    """Base of all AST nodes: frozen, no unknown fields, a span kept out of dumps."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-    span: Span = Field(default=NOWHERE, exclude=True, repr=False)
+# A field that says where something is: not compared, not dumped, not shown.
+_PLACE: Any = {"compare": False, "repr": False, "metadata": {"dump": False}}
 
 
+def _dump(value: Any) -> Any:
+    if isinstance(value, Node):
+        return value.to_dict()
+    if isinstance(value, tuple | list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Node:
+    """Base of all AST nodes: frozen, with a span kept out of comparisons and dumps."""
+
+    span: Span = field(default=NOWHERE, **_PLACE)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The node as plain data (JSON-ready), places left out."""
+        return {f.name: _dump(getattr(self, f.name)) for f in fields(self)
+                if f.metadata.get("dump", True)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plain(Node):
     """Text copied to the prompt byte for byte."""
 
@@ -53,16 +72,18 @@ class Plain(Node):
     text: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Mention(Node):
-    """`@name` / `@{name}`: a cast member, compiled to `characterN`."""
+    """`@name` / `@{name}`: a cast member, compiled to its role in the prompt."""
 
     kind: Literal["mention"] = "mention"
     name: str
 
 
-Segment = Annotated[Plain | Mention, Field(discriminator="kind")]
+Segment = Plain | Mention
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Text(Node):
     """Shot, intro or prompt text: literal runs and mentions."""
 
@@ -73,30 +94,34 @@ class Text(Node):
         return tuple(s for s in self.segments if isinstance(s, Mention))
 
 
-
 SettingValue = bool | int | str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Setting(Node):
     """One setting line: `size 1280*720`, `audio on` (value typed, None if invalid)."""
 
     name: str
     value: SettingValue | None
-    value_span: Span = Field(default=NOWHERE, exclude=True, repr=False)
+    value_span: Span = field(default=NOWHERE, **_PLACE)
 
 
 ReferenceKind = Literal["video", "image"]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CastMember(Node):
-    """A named character bound to one reference (URL or local file)."""
+    """A named character bound to one reference (URL or local file), optionally a voice."""
 
     name: str
     kind: ReferenceKind
     source: str
-    source_span: Span = Field(default=NOWHERE, exclude=True, repr=False)
+    source_span: Span = field(default=NOWHERE, **_PLACE)
+    voice: str | None = None  # a WAV/MP3 (URL or local file) sent as the reference's voice
+    voice_span: Span = field(default=NOWHERE, **_PLACE)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Timing(Node):
     """A shot's time as written: `A-B` (start and end) or `N` (length), in seconds."""
 
@@ -105,6 +130,7 @@ class Timing(Node):
     length: float | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Shot(Node):
     """One timed shot of the story."""
 
@@ -112,15 +138,16 @@ class Shot(Node):
     text: Text
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Story(Node):
     """A whole story: settings, cast, and either shots or a prompt."""
 
-    settings: dict[str, Setting] = {}
+    settings: dict[str, Setting] = field(default_factory=dict)
     cast: tuple[CastMember, ...] = ()
     intro: Text | None = None
     prompt: Text | None = None
     shots: tuple[Shot, ...] = ()
-    path: Path | None = Field(default=None, exclude=True, repr=False)
+    path: Path | None = field(default=None, **_PLACE)
 
     def value(self, name: str) -> SettingValue | None:
         """The typed value of a setting, or None when it is unset or invalid."""

@@ -69,6 +69,11 @@ class StoryBuilder:
             value = convert(spec, raw, value_span, self.sink, shown)
         self.settings[name] = Setting(name=name, value=value, span=name_span, value_span=value_span)
 
+    def declare(self, name: str) -> None:
+        """A cast name whose line is reported bad: mentions of it are not reported again."""
+        if name not in self._declared:
+            self._declared.append(name)
+
     def member(
         self,
         name: str,
@@ -77,8 +82,10 @@ class StoryBuilder:
         name_span: Span,
         kind_span: Span,
         source_span: Span,
+        voice: str | None = None,
+        voice_span: Span | None = None,
     ) -> None:
-        """One cast member: `name kind source`."""
+        """One cast member: `name kind source [voice source]`."""
         if not _NAME.fullmatch(name):
             self.sink.add("E312", name_span, name=name)
             return
@@ -94,9 +101,14 @@ class StoryBuilder:
         if kind not in KINDS:
             self.sink.add("E306", kind_span, kind=kind, help=did_you_mean(kind, KINDS))
             return
+        if voice is not None and not voice.strip():
+            self.sink.add("E106", voice_span or name_span, what=f"the voice of `{name}`",
+                          expected="a source", help=f"write `voice path/to/{name}.mp3` or a URL")
+            return
         self.cast.append(
             CastMember(name=name, kind=kind, source=source.strip(), span=name_span,
-                       source_span=source_span)
+                       source_span=source_span, voice=voice.strip() if voice else None,
+                       voice_span=voice_span or name_span)
         )
 
     def text_section(self, name: str, pieces: list[Piece], span: Span) -> None:

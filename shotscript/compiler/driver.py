@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from shotscript.compiler import checks
 from shotscript.compiler.assemble import assemble, roles_of
 from shotscript.compiler.ast import Span, Story
-from shotscript.compiler.capabilities import Capabilities, capabilities
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.folder_config import folder_config
 from shotscript.compiler.mentions import compiled
 from shotscript.compiler.payload import Payload
 from shotscript.compiler.prompt import LANGS, ShotText, render
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
+from shotscript.facts.capabilities import Capabilities, capabilities
 
 STORY_SUFFIXES = (".shot", ".yaml", ".yml")
 
@@ -87,7 +87,7 @@ def _check(story: Story, sink: Sink, caps: Capabilities) -> Checked:
     """Every check of the story, in order; the findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
-        story = story.model_copy(update={"settings": {**defaults, **story.settings}})
+        story = replace(story, settings={**defaults, **story.settings})
     checks.check_structure(story, sink)
     model, region = checks.check_model_region(story, caps, sink)
     checks.check_parameters(story, model, region, caps, sink)

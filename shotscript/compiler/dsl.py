@@ -6,13 +6,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from lark import Token, Tree, UnexpectedInput, UnexpectedToken
-
 from shotscript.compiler.ast import Span, Story, Timing
 from shotscript.compiler.build import StoryBuilder
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.mentions import Piece
-from shotscript.grammar.parser import parse_story, parse_timing
+from shotscript.grammar.parser import (
+    Token,
+    Tree,
+    UnexpectedInput,
+    UnexpectedToken,
+    parse_story,
+    parse_timing,
+)
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _STATEMENT_START = re.compile(r"[^\s#]")
@@ -49,7 +54,7 @@ def parse_timing_key(text: str, span: Span, sink: Sink) -> Timing | None:
     return timing_of(str(tree.children[0]), span)
 
 
-def _build(tree: Tree[Token], b: StoryBuilder) -> None:
+def _build(tree: Tree, b: StoryBuilder) -> None:
     for st in tree.children:
         if not isinstance(st, Tree):
             continue
@@ -72,13 +77,20 @@ def _build(tree: Tree[Token], b: StoryBuilder) -> None:
                 continue
             for m in kids[1:]:
                 assert isinstance(m, Tree)
-                name, kind, source = m.children
+                name, kind, source, voice = m.children
                 assert isinstance(name, Token)
                 ns = token_span(name)
+                voice_text, voice_span = None, None
+                if isinstance(voice, Tree):
+                    keyword, voice_source = voice.children
+                    assert isinstance(keyword, Token)
+                    voice_text = str(voice_source) if isinstance(voice_source, Token) else ""
+                    voice_span = token_span(voice_source if isinstance(voice_source, Token) else keyword)
                 b.member(str(name), str(kind) if kind is not None else None,
                          str(source) if source is not None else None, ns,
                          token_span(kind) if isinstance(kind, Token) else ns,
-                         token_span(source) if isinstance(source, Token) else ns)
+                         token_span(source) if isinstance(source, Token) else ns,
+                         voice_text, voice_span)
         elif st.data in ("intro", "prompt"):
             pieces = [piece(t) for t in kids if isinstance(t, Token)]
             b.text_section(st.data, pieces, head_span)
@@ -138,7 +150,7 @@ def parse(text: str, sink: Sink, path: Path | None = None) -> Story:
         # so one bad line costs one diagnostic and the other blocks are still checked.
         for first, block in _blocks(text):
             try:
-                _build(parse_story("\n" * first + block), builder)
+                _build(parse_story(block, line_offset=first), builder)
             except UnexpectedInput as e:
                 _syntax(e, sink)
     return builder.finish()

@@ -69,8 +69,13 @@ def to_shot(story: Story, source: str | None = None) -> str:
     if story.cast:
         out += ["", "cast"]
         width = max(len(m.name) for m in story.cast)
+        # Voices line up in a column of their own, after the longest reference.
+        ref_width = max((len(m.kind) + 1 + len(m.source) for m in story.cast if m.voice), default=0)
         for m in story.cast:
-            out += [*notes.take(m.span.line, "  "), f"  {m.name.ljust(width)}  {m.kind} {m.source}"]
+            line = f"  {m.name.ljust(width)}  {m.kind} {m.source}"
+            if m.voice:
+                line = f"{line.ljust(width + 4 + ref_width)}  voice {m.voice}"
+            out += [*notes.take(m.span.line, "  "), line]
     for key, text in (("intro", story.intro), ("prompt", story.prompt)):
         if text is not None:
             out += ["", *notes.take(text.span.line), f"{key} {spell(text, names)}"]
@@ -105,7 +110,9 @@ def to_yaml(story: Story) -> str:
         if s is not None and s.value is not None:
             doc[name] = s.value
     if story.cast:
-        doc["cast"] = {m.name: {m.kind: m.source} for m in story.cast}
+        doc["cast"] = {
+            m.name: {m.kind: m.source, **({"voice": m.voice} if m.voice else {})} for m in story.cast
+        }
     if story.intro is not None:
         doc["intro"] = spell(story.intro, names)
     if story.prompt is not None:

@@ -12,6 +12,7 @@ from shotscript.compiler.build import StoryBuilder
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.dsl import parse_timing_key
 from shotscript.compiler.mentions import Piece
+from shotscript.compiler.settings import SETTINGS
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD_TAG = "tag:yaml.org,2002:"
@@ -95,17 +96,38 @@ class _Reader:
         for k, v in node.value:
             name, ns = str(k.value), _span(k)
             if isinstance(v, MappingNode) and v.value:
-                if len(v.value) > 1:
-                    self.sink.add("E313", ns, name=name, count=len(v.value))
+                # `voice` sits beside the one reference: {image: a.png, voice: a.mp3}.
+                voices = [(k2, v2) for k2, v2 in v.value if str(k2.value) == "voice"]
+                refs = [(k2, v2) for k2, v2 in v.value if str(k2.value) != "voice"]
+                if len(refs) > 1:
+                    self.sink.add("E313", ns, name=name, count=len(refs))
                     continue
-                kind, src = v.value[0]
-                source = str(src.value) if isinstance(src, ScalarNode) else None
-                if isinstance(src, ScalarNode) and src.tag == _STD_TAG + "null":
-                    source = None
-                b.member(name, str(kind.value), source, ns, _span(kind), _span(src))
+                if len(voices) > 1:
+                    self.sink.add("E103", _span(voices[1][0]), name="voice",
+                                  help="keep one and remove the others")
+                    b.declare(name)
+                    continue
+                if not refs:
+                    self.sink.add("E106", ns, what=f"cast member `{name}`",
+                                  expected="one reference", help=f"write `{name}: {{image: …, voice: …}}`")
+                    continue
+                kind, src = refs[0]
+                voice, voice_span = None, None
+                if voices:
+                    voice = self._source(voices[0][1]) or ""
+                    voice_span = _span(voices[0][1])
+                b.member(name, str(kind.value), self._source(src), ns, _span(kind), _span(src),
+                         voice, voice_span)
             else:
                 self.sink.add("E106", ns, what=f"cast member `{name}`",
                               expected="one reference", help=f"write `{name}: {{video: https://…}}`")
+
+    @staticmethod
+    def _source(node: Node) -> str | None:
+        """A reference's text, or None when it is missing or not a single value."""
+        if not isinstance(node, ScalarNode) or node.tag == _STD_TAG + "null":
+            return None
+        return str(node.value)
 
     def shots(self, node: Node, b: StoryBuilder) -> None:
         if not self.shape(node, "`shots`", SequenceNode):
@@ -140,7 +162,11 @@ class _Reader:
                 if b.once("shots", ks):
                     self.shots(v, b)
             elif isinstance(v, ScalarNode):
-                raw = _scalar_value(v)
+                spec = SETTINGS.get(key)
+                # A text setting takes the scalar's text: `ratio: 16:9` is not YAML 1.1's
+                # sexagesimal 969, `title: 1.10` keeps its zero.
+                text_wanted = spec is not None and spec.type is str and v.tag != _STD_TAG + "null"
+                raw = str(v.value) if text_wanted else _scalar_value(v)
                 b.setting(key, raw, ks, _span(v), shown=str(v.value))
             else:
                 b.setting(key, [], ks, _span(v), shown="…")
