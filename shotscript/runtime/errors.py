@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from shotscript.facts.errors import error_code
 from shotscript.runtime import constants as C
 from shotscript.runtime.redact import redact
 
@@ -265,30 +266,19 @@ class ProtocolError(APIError):
     kind = "protocol"
 
 
-# API code -> error class. A code matches an entry equal to it or starting with entry + ".",
-# the longest entry winning (so `Throttling.AllocationQuota` beats `Throttling`).
-CODE_TABLE: dict[str, type[APIError]] = {
-    "InvalidApiKey": AuthenticationError,
-    "AccessDenied": PermissionDeniedError,
-    "Model.AccessDenied": PermissionDeniedError,
-    "ModelNotFound": NotFoundError,
-    "Arrearage": BillingError,
-    "PrepaidBillOverdue": BillingError,
-    "PostpaidBillOverdue": BillingError,
-    "CommodityNotPurchased": BillingError,
-    "Throttling": RateLimitError,
-    "LimitRequests": RateLimitError,
-    "Throttling.AllocationQuota": ConcurrencyQuotaError,
-    "DataInspectionFailed": ContentModerationError,
-    "IPInfringementSuspect": ContentModerationError,
-    "InappropriateContent": ContentModerationError,
-    "InvalidParameter": InvalidParameterError,
-    "BadRequest": BadRequestError,
-    "InvalidURL": BadRequestError,
-    "RequestTimeOut": RequestTimeoutError,
-    "InternalError": ServerError,
-    "SystemError": ServerError,
-    "ModelUnavailable": ServerError,
+# The family a documented code belongs to (facts/errors.toml `kind`) -> error class.
+KIND_TABLE: dict[str, type[APIError]] = {
+    "invalid_parameter": InvalidParameterError,
+    "bad_request": BadRequestError,
+    "moderation": ContentModerationError,
+    "billing": BillingError,
+    "authentication": AuthenticationError,
+    "permission": PermissionDeniedError,
+    "not_found": NotFoundError,
+    "timeout": RequestTimeoutError,
+    "rate_limit": RateLimitError,
+    "concurrency": ConcurrencyQuotaError,
+    "server": ServerError,
 }
 
 # HTTP status -> error class, when the code is missing or unknown.
@@ -310,12 +300,14 @@ REGION_HINT = (
 )
 
 
-def class_for_code(code: str | None) -> type[APIError] | None:
-    """The error class an API code names, by longest matching entry, or None."""
-    if not code:
+def class_for_code(code: str | None, message: str | None = None) -> type[APIError] | None:
+    """The error class an API code names (its entry in the facts, or the nearest prefix's)."""
+    entry = error_code(code) if code else None
+    if entry is None:
         return None
-    matches = [k for k in CODE_TABLE if code == k or code.startswith(k + ".")]
-    return CODE_TABLE[max(matches, key=len)] if matches else None
+    if entry.spent_message and message and entry.spent_message in message:
+        return BillingError  # the same code, another meaning: the free quota is spent
+    return KIND_TABLE.get(entry.kind, APIError)
 
 
 def class_for_status(status: int) -> type[APIError]:
@@ -340,7 +332,7 @@ def error_from_response(
         request_id = _str_or_none(body.get("request_id")) or request_id
     elif isinstance(body, str) and body.strip():
         message = body
-    cls = class_for_code(code) or class_for_status(status)
+    cls = class_for_code(code, message) or class_for_status(status)
     hint = REGION_HINT.format(region=region or "?") if cls is AuthenticationError else None
     return cls(
         message or f"HTTP {status}",
@@ -355,7 +347,7 @@ def error_from_task(output: dict[str, Any], *, task_id: str, request_id: str | N
     """The typed error for a task that ended FAILED (code and message may both be missing)."""
     code = _str_or_none(output.get("code"))
     message = _str_or_none(output.get("message")) or "the task failed without a reason"
-    cls = class_for_code(code) or TaskFailedError
+    cls = class_for_code(code, message) or TaskFailedError
     return cls(
         f"task {task_id} failed: {message}",
         code=code,
