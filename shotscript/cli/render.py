@@ -20,10 +20,9 @@ EXIT_OK, EXIT_FAILED, EXIT_ATTENTION, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 
 def _fail(message: str, hint: str | None = None, code: int = EXIT_FAILED) -> None:
-    click.echo(f"error: {message}", err=True)
-    if hint:
-        click.echo(f"hint: {hint}", err=True)
-    raise SystemExit(code)
+    from shotscript.cli.common import fail
+
+    fail(message, hint, code)
 
 
 def _compile(story: Path) -> Payload:
@@ -274,15 +273,15 @@ def render(
     except OutcomeUnknownError as exc:
         _fail(exc.message, exc.hint, EXIT_ATTENTION)
         return
-    except OSError as exc:
-        _fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
-        return
-    except RenderError as exc:
+    except RenderError as exc:  # before OSError: an OutputError is both, with a hint
         record = store.load(story.stem)
         hint = exc.hint
         if hint is None and exc.retryable and record is not None and record.task_id:
             hint = f"task {record.task_id} is recorded; run the same command again to resume"
-        _fail(exc.message, hint)
+        _fail(exc.message, hint, exc.exit_code)
+        return
+    except OSError as exc:
+        _fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
         return
     if result.skipped:
         click.echo(f"{out_path} is up to date (use --force to render again)", err=True)

@@ -333,7 +333,7 @@ def error_from_response(
     elif isinstance(body, str) and body.strip():
         message = body
     cls = class_for_code(code, message) or class_for_status(status)
-    hint = REGION_HINT.format(region=region or "?") if cls is AuthenticationError else None
+    hint = REGION_HINT.format(region=region or "?") if cls is AuthenticationError else hint_for(cls, code)
     return cls(
         message or f"HTTP {status}",
         status=status,
@@ -353,7 +353,32 @@ def error_from_task(output: dict[str, Any], *, task_id: str, request_id: str | N
         code=code,
         request_id=request_id,
         task_id=task_id,
+        hint=hint_for(cls, code, task=True),
     )
+
+
+# What to do about each family of error, most specific class first.
+ADVICE: tuple[tuple[type[APIError], str], ...] = (
+    (ContentModerationError, "change the prompt or the reference it refused"),
+    (InvalidParameterError, "fix the story (`shotscript check` finds most of these before sending)"),
+    (BadRequestError, "fix the story or its references (`shotscript check --probe-remote` tests URLs)"),
+    (BillingError, "settle the account or buy the model in the Model Studio console"),
+    (PermissionDeniedError, "enable the model for this account in the Model Studio console"),
+    (NotFoundError, "check the story's model and region"),
+    (RateLimitError, "wait a minute, then run the same command again"),
+    (RequestTimeoutError, "run the same command again"),
+    (ServerError, "the service failed: run the same command again later"),
+)
+
+
+def hint_for(cls: type[APIError], code: str | None, *, task: bool = False) -> str:
+    """What the code means (from the facts) and what to do about it, as one hint line."""
+    entry = error_code(code) if code else None
+    advice = next((text for kind, text in ADVICE if issubclass(cls, kind)), None)
+    if advice is None:
+        advice = "see docs/runtime.md for what each error means"
+    free = "; failed tasks cost nothing" if task else ""
+    return f"{entry.meaning}: {advice}{free}" if entry else f"{advice}{free}"
 
 
 def _str_or_none(value: object) -> str | None:

@@ -210,7 +210,10 @@ class Lifecycle:
             )
             return
         raise self._fail(
-            OutcomeUnknownError(f"create failed {C.CREATE_MAX_SENDS} times without an answer"),
+            OutcomeUnknownError(
+                f"create failed {C.CREATE_MAX_SENDS} times without an answer",
+                hint="check the Model Studio console for tasks of this story before running again",
+            ),
             "needs_attention",
         )
 

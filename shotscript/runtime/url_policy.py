@@ -86,17 +86,15 @@ class UrlPolicy:
             return "credentials in the URL"
         ip = _address(host)
         loopback = host == "localhost" or host.endswith(".localhost") or (ip is not None and ip.is_loopback)
-        if parts.scheme == "https" or (parts.scheme == "http" and self.allow_loopback and loopback):
-            pass
-        elif parts.scheme == "http":
-            return "plain http (only https is followed)"
-        else:
-            return f"scheme {parts.scheme or '(none)'}"
         if loopback and not self.allow_loopback:
             return "a loopback address"
-        if ip is not None:
-            return address_problem(ip, allow_loopback=self.allow_loopback)
-        return None
+        if ip is not None and (why := address_problem(ip, allow_loopback=self.allow_loopback)):
+            return why
+        if parts.scheme == "https" or (parts.scheme == "http" and loopback):
+            return None
+        if parts.scheme == "http":
+            return "plain http (only https is followed)"
+        return f"scheme {parts.scheme or '(none)'}"
 
     def refuse(self, url: str) -> None:
         """Raise UnsafeURLError when the URL is wrong on its face (no name is resolved)."""
