@@ -43,6 +43,7 @@ from shotscript.runtime.errors import (
 from shotscript.runtime.events import Collect
 from shotscript.runtime.limits import RuntimeLimits
 from shotscript.runtime.poll_schedule import PollSchedule
+from shotscript.runtime.record import MemoryRecordStore
 from shotscript.runtime.retry_policy import RetryPolicy
 from shotscript.runtime.settings import RuntimeSettings
 
@@ -173,13 +174,16 @@ def test_a_result_url_that_is_plain_http_to_another_host_is_refused(tmp_path: Pa
     base = "https://dashscope.example/api/v1"
     settings = RuntimeSettings(base_url=base, region="beijing", api_key=TEST_KEY)
 
-    async def go() -> None:
+    async def go(url: str) -> None:
         async with DashScopeClient(settings) as client:
-            await download_video(client.plain, "http://127.0.0.1:9/v.mp4", tmp_path / "o.mp4")
+            await download_video(client.plain, url, tmp_path / "o.mp4")
 
-    with pytest.raises(UnsafeURLError) as info:
-        asyncio.run(go())
-    assert "plain http" in info.value.message
+    # Refused on their face: no connection, not even a name lookup, is attempted.
+    cases = [("http://127.0.0.1:9/v.mp4", "a loopback address"), ("http://cdn.example/v", "plain http")]
+    for url, why in cases:
+        with pytest.raises(UnsafeURLError) as info:
+            asyncio.run(go(url))
+        assert why in info.value.message
     assert leftovers(tmp_path) == []
 
 
@@ -331,9 +335,11 @@ def test_a_key_that_is_not_sk_shaped_is_redacted_too(
 # --- a whole render through the backend ---------------------------------------------------------
 
 
-def render_story(server: HostileServer, out: Path) -> tuple[object, Collect]:
+def render_story(
+    server: HostileServer, out: Path, store: MemoryRecordStore | None = None
+) -> tuple[object, Collect]:
     events = Collect()
-    backend = DashScopeBackend(settings_for(server))
+    backend = DashScopeBackend(settings_for(server), store=store or MemoryRecordStore())
     try:
         return asyncio.run(backend.render(make_payload(), out / "story.mp4", events)), events
     except RenderError as exc:
@@ -388,11 +394,13 @@ def test_retry_after_on_a_poll_during_a_render_stops_it_with_the_task_recorded(
 ) -> None:
     server.route(*CREATE, created("t1"))
     server.route(*task_path("t1"), json_answer(429, {"code": "Throttling"}, {"Retry-After": "100000"}))
-    result, _ = render_story(server, tmp_path)
+    store = MemoryRecordStore()
+    result, _ = render_story(server, tmp_path, store)
     assert isinstance(result, RetryLaterError) and result.exit_code == 75
     assert server.hits[task_path("t1")] == 1
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".mp4"] == []
-    assert any("t1" in p.read_text() for p in tmp_path.rglob("*.json"))  # the task id is kept
+    record = store.load("story")
+    assert record is not None and record.task_id == "t1"  # kept: a rerun polls it
 
 
 def test_the_video_cap_follows_the_story() -> None:
