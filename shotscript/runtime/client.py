@@ -336,10 +336,7 @@ class DashScopeClient:
         data = _decoded(response)
         if not isinstance(data, dict):
             raise ProtocolError(f"{operation}: the API answered {response.status_code} without a JSON object")
-        try:
-            clean: dict[str, Any] = redact_tree(data)
-        except RecursionError:
-            raise ProtocolError(f"{operation}: an answer nested too deeply") from None
+        clean: dict[str, Any] = redact_tree(data)
         return clean
 
     # --- the task protocol ----------------------------------------------------------------
@@ -476,11 +473,25 @@ def _too_long(error: APIError, wait: float, cap: float, operation: str) -> Retry
 
 
 def _decoded(response: httpx.Response) -> Any:
-    """The answer's JSON, or None when it is not JSON (or nested beyond the decoder)."""
+    """The answer's JSON, or None when it is not JSON or nested deeper than any API answer."""
     try:
-        return response.json()
+        data = response.json()
     except (ValueError, RecursionError):
         return None
+    return data if _depth(data) <= C.MAX_ANSWER_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    """How deeply containers nest in a decoded JSON value (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > C.MAX_ANSWER_DEPTH:
+                break
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _text(value: object) -> str | None:

@@ -102,8 +102,8 @@ DOWNLOAD_THROUGHPUT_WINDOW = 30.0
 API_REQUEST_DEADLINE = 120.0
 # API answers are small JSON documents; a larger body is not read into memory.
 MAX_ANSWER_BYTES = 8 << 20
-# A `check --probe-remote` request (redirects and the first bytes) ends within this long.
-PROBE_DEADLINE = 15.0
+# ...and nest a few levels deep: a deeper document is not read as JSON at all.
+MAX_ANSWER_DEPTH = 32
 
 # --- exit codes of a render stopped by the runtime (the table is in docs/runtime-limits.md)
 EXIT_FAILED = 1

@@ -21,7 +21,6 @@ class RuntimeLimits:
     download_deadline: float = C.DOWNLOAD_DEADLINE
     min_throughput: float = C.DOWNLOAD_MIN_THROUGHPUT
     throughput_window: float = C.DOWNLOAD_THROUGHPUT_WINDOW
-    probe_deadline: float = C.PROBE_DEADLINE
     api_deadline: float = C.API_REQUEST_DEADLINE
     max_answer_bytes: int = C.MAX_ANSWER_BYTES
 
