@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 START_RULES = ("start", "timing", "text")
@@ -85,7 +85,7 @@ class _Lexer:
 
 @cache
 def _tables() -> dict[str, Any]:
-    text = resources.files("shotscript.grammar").joinpath("story.tables.json").read_text("utf-8")
+    text = Path(__file__).with_name("story.tables.json").read_text("utf-8")
     tables: dict[str, Any] = json.loads(text)
     return tables
 
