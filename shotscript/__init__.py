@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+    from typing import TextIO
 
+    from shotscript.batch.outcome import RenderOutcome
+    from shotscript.batch.session import RenderRequest
     from shotscript.compiler.ast import Story
 
-__all__ = ["StoryError", "load", "loads"]
+__all__ = ["RenderRefused", "StoryError", "load", "loads", "render", "render_async"]
 __version__ = "0.1.0"
 
 
@@ -27,9 +31,49 @@ def loads(text: str, *, name: str = "story.shot") -> Story:
     return _loads(text, name=name)
 
 
+def _request(paths: str | Path | Sequence[str | Path], options: dict[str, object]) -> RenderRequest:
+    from pathlib import Path
+
+    from shotscript.batch.options import BatchFlags
+    from shotscript.batch.session import RenderRequest
+
+    given = [paths] if isinstance(paths, str | Path) else list(paths)
+    flags = {k: options.pop(k) for k in ("out", "concurrency", "backend", "budget", "prices") if k in options}
+    if flags.get("out") is not None:
+        flags["out"] = Path(flags["out"])  # type: ignore[arg-type]
+    return RenderRequest(paths=tuple(Path(p) for p in given), flags=BatchFlags(**flags), **options)  # type: ignore[arg-type]
+
+
+def render(
+    paths: str | Path | Sequence[str | Path], *, err: TextIO | None = None, **options: object
+) -> RenderOutcome:
+    """Render stories or folders into `out` (the one engine `shotscript render` uses); the outcome
+    holds each story's result (`outcome.results`) and the exit status (`outcome.code`).
+
+    Options: out, backend ("auto", "dashscope", "preview"), concurrency, budget, prices,
+    retry_failed, dry_run, base_url, resubmit, new_take. Progress goes to `err` (stderr).
+    Raises RenderRefused when the render cannot start (no stories, a busy folder, no key)."""
+    from shotscript.batch.session import render_sync
+
+    return render_sync(_request(paths, dict(options)), err=err)
+
+
+async def render_async(
+    paths: str | Path | Sequence[str | Path], *, err: TextIO | None = None, **options: object
+) -> RenderOutcome:
+    """`render` for a running event loop."""
+    from shotscript.batch.session import render_async as _render_async
+
+    return await _render_async(_request(paths, dict(options)), err=err)
+
+
 def __getattr__(name: str) -> object:
     if name == "StoryError":
         from shotscript.compiler.diagnostics import StoryError
 
         return StoryError
+    if name == "RenderRefused":
+        from shotscript.batch.session import BatchError
+
+        return BatchError
     raise AttributeError(name)

@@ -16,8 +16,43 @@ always on 127.0.0.1 with a free port, waits until it answers and returns an `Emu
     emu.base_url / emu.root_url / emu.port    http://127.0.0.1:P/api/v1, http://127.0.0.1:P, P
     emu.stats()                               GET /_emulator/stats (creates, duplicate_creates, …)
     emu.reset(faults=..., seed=..., ...)      POST /_emulator/reset: clear state, change settings
+    emu.create_as(key, body, ...)             POST /_emulator/create_as: another key creates a task
+    emu.fail_next_create("500", created=True) the next create meets this fault (task made or not)
     emu.log()                                 what the process printed
     emu.stop()                                terminate it (also on leaving a `with` block)
+
+Accounts. On the service, tasks, uploads and quotas belong to the account, not to one key:
+any key of the account polls any of its tasks, and the task list (`GET /tasks`) shows every
+key's tasks; `orig_prompt` appears in a poll answer only once the task has SUCCEEDED (never
+in list rows). By default every key is an account of its own (today's single-key tests need
+nothing). Several keys of one account:
+
+    with start_emulator("--time-scale", "0.01", accounts={"team": ["sk-ours", "sk-colleague"]}) as emu:
+    emu.reset(accounts={"team": ["sk-ours", "sk-colleague"]})     # or on a running emulator
+
+`emu.create_as(key, body=None, prompt=None, when="now")` makes a task as `key` (which must be
+a valid key, e.g. another key of our account), bypassing quotas and faults; it does not count
+in `stats()["creates"]` / `duplicate_creates` (those count what the clients sent) and its id
+is listed in `stats()["injected"]`.
+- `when="now"` (needs `body`): created at once; returns its task id.
+- `when="next_create"`: armed; fires right after the next create request of any *other* key
+  passes validation and quotas — also when that request then meets an injected `500` or
+  `reset` fault, i.e. inside the window where the client does not know whether its own
+  create made a task. Without `body` it copies that request's body (same model, same
+  prompt: the ambiguous case); `prompt=` replaces the prompt (the "same model, someone
+  else's story" case). Returns None; `stats()["armed"]` counts what has not fired yet.
+
+Reconcile test recipe (an unknown create while a colleague renders on the same account):
+
+    emu.reset(accounts={"team": [OURS, THEIRS]})
+    emu.fail_next_create("500", created=False)          # or created=True, or "reset"
+    emu.create_as(THEIRS, prompt="someone else's story", when="next_create")
+    ... render with OURS: the create answers 500 and made no task; the task list now holds
+    THEIRS's same-model task (PENDING, no orig_prompt yet): it must not be adopted.
+
+`emu.fail_next_create(fault, created)` ("500" or "reset"; `created`: whether the task is made
+all the same) decides the unknown outcome of the next create that passes validation and
+quotas, instead of drawing it from `--faults`; it is counted in `stats()["faults"]`.
 
 The process exits by itself if the test run dies (it watches its stdin). Result videos are
 cached in one directory per machine, shared by all test runs.
@@ -67,9 +102,31 @@ class Emulator:
     def reset(self, **options: Any) -> dict[str, Any]:
         """Forget all tasks, uploads and counters. Options change what follows:
         `faults` (a SPEC, "" for none), `seed`, `time_scale`, `gen_seconds` (None: use the
-        scale), `slow_seconds`, `max_running`, `create_rps`, `poll_rps`.
+        scale), `slow_seconds`, `max_running`, `create_rps`, `poll_rps`, `accounts`
+        ({name: [keys]}, {} for none).
         """
         return self._call("POST", "/_emulator/reset", options)
+
+    def fail_next_create(self, fault: str = "500", *, created: bool) -> None:
+        """The next create meets `fault` ("500" or "reset"); `created`: the task is made anyway."""
+        self._call("POST", "/_emulator/fail_next_create", {"fault": fault, "created": created})
+
+    def create_as(
+        self,
+        key: str,
+        body: dict[str, Any] | None = None,
+        *,
+        prompt: str | None = None,
+        when: str = "now",
+    ) -> str | None:
+        """Another key creates a task (see the module docstring); its id, or None when armed."""
+        options: dict[str, Any] = {"key": key, "when": when}
+        if body is not None:
+            options["body"] = body
+        if prompt is not None:
+            options["prompt"] = prompt
+        answer = self._call("POST", "/_emulator/create_as", options)
+        return answer.get("task_id")
 
     def log(self) -> str:
         """Everything the process printed so far."""
@@ -103,11 +160,16 @@ class Emulator:
             return json.loads(response.read())  # type: ignore[no-any-return]
 
 
-def start_emulator(*args: str, timeout: float = 30.0) -> Emulator:
-    """Start `python -m shotscript.emulator *args` on 127.0.0.1 with a free port; wait for it."""
+def start_emulator(
+    *args: str, timeout: float = 30.0, accounts: dict[str, list[str]] | None = None
+) -> Emulator:
+    """Start `python -m shotscript.emulator *args` on 127.0.0.1 with a free port; wait for it.
+    `accounts` ({name: [keys]}) become `--account name=k1,k2` flags."""
     forbidden = {"--host", "--port", "--watch-stdin"}
     if forbidden & {a.split("=", 1)[0] for a in args}:
         raise ValueError("start_emulator chooses --host, --port and --watch-stdin itself")
+    for name, keys in (accounts or {}).items():
+        args = (*args, "--account", f"{name}={','.join(keys)}")
     if not any(a.split("=", 1)[0] == "--cache-dir" for a in args):
         args = (*args, "--cache-dir", str(CACHE_DIR))
     log_path = Path(tempfile.mkdtemp(prefix="shotscript-emulator-")) / "emulator.log"
@@ -154,12 +216,14 @@ def _tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
 
 
-def emulator_fixture(*args: str, scope: str = "function") -> Callable[..., Any]:
+def emulator_fixture(
+    *args: str, scope: str = "function", accounts: dict[str, list[str]] | None = None
+) -> Callable[..., Any]:
     """A pytest fixture running one emulator with `args` per `scope` (function, module, session)."""
 
     @pytest.fixture(scope=scope)  # type: ignore[call-overload,untyped-decorator]
     def _emulator() -> Iterator[Emulator]:
-        with start_emulator(*args) as emulator:
+        with start_emulator(*args, accounts=accounts) as emulator:
             yield emulator
 
     return _emulator  # type: ignore[no-any-return]

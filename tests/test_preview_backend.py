@@ -46,5 +46,5 @@ def test_explicit_preview_backend_ignores_the_key(tmp_path: Path) -> None:
     code, err = _run("render", str(STORIES / "seed" / "smartwatch.shot"), "--out", str(tmp_path),
                      "--backend", "preview", key=secret)
     assert code == 0 and "not set" not in err
-    for f in tmp_path.iterdir():
+    for f in (p for p in tmp_path.rglob("*") if p.is_file()):
         assert secret not in f.read_bytes().decode("latin-1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shotscript.facts.service import quotas
+
 # --- files in the output folder --------------------------------------------------------------
 JOURNAL_NAME = "journal.sqlite"
 LOCK_NAME = "journal.lock"  # flock'ed while a render runs: one writer per output folder
@@ -10,10 +12,10 @@ REPORT_HTML = "report.html"
 THUMBS_DIR = "thumbs"
 DEFAULT_OUT = "renders"
 
-# --- account quotas (docs/reference/wan-r2v-api.md, "Quotas") ---------------------------------
-DEFAULT_CONCURRENCY = 5  # tasks in progress at once, per account and model
-CREATE_RATE = 5.0  # task creations per second, per account and model
-POLL_RATE = 20.0  # task queries per second, per account
+# --- account quotas (shotscript/facts/service.toml) --------------------------------------------
+DEFAULT_CONCURRENCY = quotas().concurrency  # tasks in progress at once, per account and model
+CREATE_RATE = quotas().create_rps  # task creations per second, per account and model
+POLL_RATE = quotas().poll_rps  # task queries per second, per account
 # Stay a little under each published rate: the server's bucket and ours never tick together.
 RATE_MARGIN = 0.9
 

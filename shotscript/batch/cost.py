@@ -3,7 +3,7 @@
 Billed seconds = input video seconds (each reference video counts its length, capped at the
 input budget shared among all references; images are free) + output seconds. A video whose
 length is not known (a URL not probed) is billed at its cap: the figure is then an upper
-bound, and says so. Prices come from `shotscript/data/prices.toml` (model × tier × sound,
+bound, and says so. Prices come from `shotscript/facts/prices.toml` (model × tier × sound,
 with source and date); a user's file in the same shape overrides any of its entries.
 """
 
@@ -13,11 +13,11 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from shotscript.compiler.payload import Payload, Reference
+from shotscript.facts.prices import legacy_table
 from shotscript.media.billing import billed_input_seconds
 
 Durations = Callable[[Reference], float | None]
@@ -96,8 +96,7 @@ def _table(data: dict[str, Any], name: str, base: PriceTable | None) -> PriceTab
 @cache
 def default_prices() -> PriceTable:
     """The shipped price data."""
-    text = resources.files("shotscript.data").joinpath("prices.toml").read_text("utf-8")
-    return _table(tomllib.loads(text), "shotscript/data/prices.toml", None)
+    return _table(legacy_table("beijing"), "shotscript/facts/prices.toml", None)
 
 
 def load_prices(user_file: Path | None = None) -> PriceTable:
@@ -165,7 +164,8 @@ def billing(payload: Payload, durations: Durations = local_video_seconds) -> Bil
     videos = [r for r in payload.meta.references if r.kind == "video"]
     lengths = [durations(r) for r in videos]
     return Billing(
-        input_seconds=round(billed_input_seconds(lengths, len(payload.meta.references)), 3),
+        input_seconds=round(
+            billed_input_seconds(lengths, len(payload.meta.references), model=payload.model), 3),
         output_seconds=payload.duration,
         unknown_videos=tuple(r.name for r, n in zip(videos, lengths, strict=True) if n is None),
     )

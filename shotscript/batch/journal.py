@@ -16,41 +16,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
 from shotscript.batch import constants as C
-from shotscript.batch.migrations import STATES, migrate
-from shotscript.runtime.record import Phase, RecordStore, TaskRecord
+from shotscript.batch.migrations import migrate
+from shotscript.runtime.record import LIVE_STATES, State, TaskRecord
 
-State = Literal[
-    "queued",
-    "uploading",
-    "submitting",
-    "submitted",
-    "running",
-    "downloading",
-    "done",
-    "failed",
-    "needs-attention",
-]
-assert get_args(State) == STATES
-
-# The runtime's phases as the journal spells its states.
-PHASE_STATE: dict[Phase, State] = {
-    "new": "queued",
-    "uploading": "uploading",
-    "submitting": "submitting",
-    "submitted": "submitted",
-    "running": "running",
-    "downloading": "downloading",
-    "done": "done",
-    "failed": "failed",
-    "needs_attention": "needs-attention",
-}
-# States in which a task may exist on the service and still be billed.
-LIVE_STATES: tuple[State, ...] = ("submitting", "submitted", "running", "downloading")
+# The runtime's states are the journal's: one vocabulary, `runtime.record.State`.
+__all__ = ["LIVE_STATES", "Journal", "JournalError", "JournalRow", "JournalStore", "PlannedRow", "State"]
 
 
 class JournalError(Exception):
@@ -233,22 +208,27 @@ class Journal:
 
     # --- planning ------------------------------------------------------------------------------
 
-    def plan(self, rows: Iterable[PlannedRow]) -> int:
-        """Make `rows` the current batch, in one transaction: new rows queued, known ones kept."""
+    def plan(self, rows: Iterable[PlannedRow], run: int = 0) -> int:
+        """Make `rows` run `run`'s work and each the current request of its story, in one
+        transaction: new rows queued, known ones kept. Other stories of the folder stay as
+        they are (a single story rendered into a batch's folder hides nothing)."""
         now = time.time()
         count = 0
         with self._transaction():
-            self.db.execute("UPDATE stories SET current = 0 WHERE current = 1")
             for r in rows:
                 count += 1
+                self.db.execute(
+                    "UPDATE stories SET current = 0 WHERE key = ? AND fingerprint != ?",
+                    (r.key, r.fingerprint),
+                )
                 self.db.execute(
                     """
                     INSERT INTO stories (key, fingerprint, path, backend, state, current, same_as,
                         estimate_seconds, estimate_exact, price, currency, summary, error,
-                        created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, updated_at, run)
+                    VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (key, fingerprint) DO UPDATE SET
-                        path = excluded.path, current = 1, same_as = excluded.same_as,
+                        path = excluded.path, current = 1, same_as = excluded.same_as, run = excluded.run,
                         estimate_seconds = excluded.estimate_seconds,
                         estimate_exact = excluded.estimate_exact, price = excluded.price,
                         currency = excluded.currency, summary = excluded.summary
@@ -268,6 +248,7 @@ class Journal:
                         self._dumps(r.error),
                         now,
                         now,
+                        run,
                     ),
                 )
         return count
@@ -289,20 +270,27 @@ class Journal:
         for values in cursor:
             yield _row(values)
 
-    def work(self) -> list[tuple[str, str, str, str]]:
-        """(key, fingerprint, path, state) of the current batch's rows that are not copies."""
+    def work(self, run: int) -> list[tuple[str, str, str, str]]:
+        """(key, fingerprint, path, state) of a run's rows that are not copies."""
         return list(
             self.db.execute(
                 "SELECT key, fingerprint, path, state FROM stories "
-                "WHERE current = 1 AND same_as IS NULL ORDER BY key"
+                "WHERE run = ? AND same_as IS NULL ORDER BY key",
+                (run,),
             )
         )
 
-    def counts(self) -> dict[str, int]:
-        """How many current rows are in each state."""
-        return dict(
-            self.db.execute("SELECT state, COUNT(*) FROM stories WHERE current = 1 GROUP BY state").fetchall()
-        )
+    def run_rows(self, run: int) -> Iterator[JournalRow]:
+        """The rows a run planned, by key, read lazily."""
+        cursor = self.db.execute(f"SELECT {_COLUMNS} FROM stories WHERE run = ? ORDER BY key", (run,))
+        for values in cursor:
+            yield _row(values)
+
+    def counts(self, run: int | None = None) -> dict[str, int]:
+        """How many rows of a run (or current rows) are in each state."""
+        where, args = ("run = ?", (run,)) if run is not None else ("current = 1", ())
+        query = f"SELECT state, COUNT(*) FROM stories WHERE {where} GROUP BY state"
+        return dict(self.db.execute(query, args).fetchall())
 
     def rendered_as(self, fingerprint: str, other_than: str) -> str | None:
         """Another story of this folder whose video is this very request, if any."""
@@ -331,6 +319,15 @@ class Journal:
         ).fetchone()
         return _record(found[0]) if found else None
 
+    def latest(self, key: str) -> JournalRow | None:
+        """The most recently written row of a story that holds a record, whatever its request."""
+        found = self.db.execute(
+            f"SELECT {_COLUMNS} FROM stories WHERE key = ? AND record IS NOT NULL "
+            "ORDER BY updated_at DESC LIMIT 1",
+            (key,),
+        ).fetchone()
+        return _row(found) if found else None
+
     def latest_record(self, key: str) -> TaskRecord | None:
         """The most recently written record of a story, whatever its request."""
         found = self.db.execute(
@@ -344,7 +341,7 @@ class Journal:
 
     def save_record(self, key: str, fingerprint: str, record: TaskRecord) -> State:
         """Keep the runtime's record in its row (durably before returning); the row's new state."""
-        state = PHASE_STATE[record.phase]
+        state = record.phase
         now = time.time()
         values = (
             state,
@@ -431,6 +428,10 @@ class Journal:
         )
         return int(cursor.lastrowid or 0)
 
+    def run_counted(self, run_id: int, stories: int) -> None:
+        """Note how many stories a run planned."""
+        self.db.execute("UPDATE runs SET stories = ? WHERE id = ?", (stories, run_id))
+
     def run_ended(self, run_id: int, outcome: str) -> None:
         """Note how a render run ended."""
         self.db.execute(
@@ -467,22 +468,16 @@ class JournalStore:
         key: str,
         fingerprint: str,
         *,
-        legacy: RecordStore | None = None,
         on_save: Callable[[str, State], None] | None = None,
     ) -> None:
         self.journal = journal
         self.key = key
         self.fingerprint = fingerprint
-        self.legacy = legacy
         self.on_save = on_save
 
     def load(self, story: str) -> TaskRecord | None:
-        """This request's record; else the story's latest one (an edit abandons its task);
-        else a single-story render's record beside the output (so it is not paid twice)."""
-        found = self.journal.record(self.key, self.fingerprint) or self.journal.latest_record(self.key)
-        if found is None and self.legacy is not None:
-            found = self.legacy.load(story)
-        return found
+        """This request's record; else the story's latest one (an edit abandons its task)."""
+        return self.journal.record(self.key, self.fingerprint) or self.journal.latest_record(self.key)
 
     def save(self, record: TaskRecord) -> None:
         """Write the record into the row, durably, and tell the runner the new state."""

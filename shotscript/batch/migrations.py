@@ -6,7 +6,9 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-STATES = (
+# A snapshot, as m001 wrote it: a migration must not change when the live vocabulary
+# (`runtime.record.State`) does.
+_M001_STATES = (
     "queued",
     "uploading",
     "submitting",
@@ -21,7 +23,7 @@ STATES = (
 
 def m001_stories(db: sqlite3.Connection) -> None:
     """One row per story and request; every task id ever recorded; one row per run."""
-    states = ", ".join(f"'{s}'" for s in STATES)
+    states = ", ".join(f"'{s}'" for s in _M001_STATES)
     _run(
         db,
         f"""
@@ -72,6 +74,22 @@ def m001_stories(db: sqlite3.Connection) -> None:
     )
 
 
+def m002_one_vocabulary(db: sqlite3.Connection) -> None:
+    """Records written with the runtime's former phase names take the journal's; each row
+    remembers the run that planned it last (a run works on its own rows only)."""
+    _run(
+        db,
+        """
+        UPDATE stories SET record = json_set(record, '$.phase',
+            CASE json_extract(record, '$.phase')
+                WHEN 'new' THEN 'queued' WHEN 'needs_attention' THEN 'needs-attention'
+                ELSE json_extract(record, '$.phase') END)
+        WHERE record IS NOT NULL AND json_valid(record);
+        ALTER TABLE stories ADD COLUMN run INTEGER
+        """,
+    )
+
+
 def _run(db: sqlite3.Connection, script: str) -> None:
     # Statement by statement: executescript() would commit the migration's transaction.
     for statement in script.split(";"):
@@ -79,7 +97,7 @@ def _run(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_stories,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_stories, m002_one_vocabulary)
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

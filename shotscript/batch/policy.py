@@ -11,7 +11,9 @@ Start = Literal["render", "skip"]
 AfterError = Literal["resume", "resubmit", "reconcile", "give_up"]
 
 
-def start_action(state: State, *, video_exists: bool, retry_failed: bool, retryable: bool) -> Start:
+def start_action(
+    state: State, *, video_exists: bool, retry_failed: bool, retryable: bool, new_take: bool = False
+) -> Start:
     """Whether a run works on a row it finds in the journal.
 
     Done stories are skipped (unless their video vanished); failures stay failed unless
@@ -20,7 +22,7 @@ def start_action(state: State, *, video_exists: bool, retry_failed: bool, retrya
     """
     match state:
         case "done":
-            return "skip" if video_exists else "render"
+            return "skip" if video_exists and not new_take else "render"
         case "failed":
             return "render" if retry_failed and retryable else "skip"
         case _:
@@ -89,6 +91,8 @@ def plan_action(
     """
     if invalid:
         return "invalid"
+    if state == "done" and video_exists:
+        return "done"  # a copy made by an earlier run is done, not copied again
     if same_as:
         return "copy"
     if state is None or state in ("queued", "uploading"):

@@ -23,7 +23,7 @@ from typing import Any
 
 from shotscript.batch import constants as C
 from shotscript.batch.display import Display
-from shotscript.batch.journal import PHASE_STATE, Journal, JournalRow, JournalStore, State
+from shotscript.batch.journal import Journal, JournalRow, JournalStore, State
 from shotscript.batch.pacing import Slots
 from shotscript.batch.plan import compile_for_render, request_fingerprint
 from shotscript.batch.policy import after_error, error_retryable, retry_delay, start_action
@@ -31,7 +31,7 @@ from shotscript.batch.thumbnails import make_thumbnail, thumbnail_path
 from shotscript.runtime.backend import Backend
 from shotscript.runtime.errors import RenderError
 from shotscript.runtime.events import Event
-from shotscript.runtime.record import JsonRecordStore, RecordStore
+from shotscript.runtime.record import STATES, RecordStore
 from shotscript.runtime.sidecar import sidecar_path
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -47,6 +47,8 @@ class RunOptions:
     retry_failed: bool = False
     scale: float = 1.0  # multiplies the runner's own waits (emulator runs)
     max_attempts: int = C.STORY_MAX_ATTEMPTS
+    run: int = 0  # the journal's id of this run: its rows are the work
+    new_take: bool = False  # render done stories again (another paid take)
 
 
 class BatchStores:
@@ -68,7 +70,6 @@ class BatchStores:
             self.journal,
             key,
             self.fingerprints[key],
-            legacy=JsonRecordStore(out_path.parent),
             on_save=self.on_save,
         )
 
@@ -129,6 +130,8 @@ class BatchRunner:
         self.sleep = sleep
         self.rand = rand
         self._holding: set[str] = set()
+        self.skipped: set[str] = set()  # stories this run found done
+        self.notes: dict[str, str] = {}  # story -> how it got its video without a task of its own
         self._tasks: set[asyncio.Task[None]] = set()
         # Thumbnails can wait: a thread of their own, so that the probes and hashing of the
         # stories in flight never queue behind them.
@@ -158,8 +161,8 @@ class BatchRunner:
                 self.display.message(key, event.message, warning=True)
             elif event.kind in ("retry", "note"):
                 self.display.message(key, event.message)
-            elif event.kind == "phase" and event.data.get("phase") in PHASE_STATE:
-                self.display.state(key, PHASE_STATE[event.data["phase"]])
+            elif event.kind == "phase" and event.data.get("phase") in STATES:
+                self.display.state(key, event.data["phase"])
 
         return sink
 
@@ -168,7 +171,7 @@ class BatchRunner:
     async def run(self) -> None:
         """Render every story that needs it; return when all have ended (or on cancellation)."""
         try:
-            for key, fingerprint, path, state in self.journal.work():
+            for key, fingerprint, path, state in self.journal.work(self.options.run):
                 if not self._wanted(key, fingerprint, state):
                     continue
                 await self._acquire(key)
@@ -193,11 +196,16 @@ class BatchRunner:
         video = self.stores.out_dir / f"{key}.mp4"
         retryable = error_retryable(row.error) if row else False
         if start_action(state, video_exists=video.exists(), retry_failed=self.options.retry_failed,
-                        retryable=retryable) == "render":  # fmt: skip
+                        retryable=retryable, new_take=self.options.new_take) == "render":  # fmt: skip
             return True
         tally = self.display.tally
         if state == "done":
             tally.skipped += 1
+            self.skipped.add(key)
+        elif row is not None and row.error and row.error.get("kind") == "story":
+            # Its diagnostics were printed while planning: it never compiled, it did not "fail earlier".
+            tally.failed += 1
+            self.display.message(key, f"does not compile: {reason(row.error)}", warning=True)
         else:
             tally.failed += 1
             self.display.message(key, f"failed earlier: {reason(row.error if row else None)}", warning=True)
@@ -278,10 +286,15 @@ class BatchRunner:
         self.display.finished(key, "done")
 
     def _finish_failed(self, key: str, fingerprint: str, state: State, error: dict[str, Any]) -> None:
-        if state in ("submitted", "running", "downloading", "needs-attention"):
+        if state == "submitting":
+            # The create may have made a task whose id could not be recorded (a disk full, a
+            # bug): never "failed" — a rerun, --retry-failed or not, reconciles it first.
+            self.journal.update(key, fingerprint, state="needs-attention", error=error)
+            shown: State = "needs-attention"
+        elif state in ("submitted", "running", "downloading", "needs-attention"):
             # A task may exist: the row keeps its state (a rerun resumes it) and the reason.
             self.journal.update(key, fingerprint, error=error)
-            shown: State = "needs-attention" if state == "needs-attention" else "failed"
+            shown = "needs-attention" if state == "needs-attention" else "failed"
         else:
             self.journal.update(key, fingerprint, state="failed", error=error)
             shown = "failed"
@@ -299,7 +312,7 @@ class BatchRunner:
 
     async def _copies(self) -> None:
         """Stories whose request equals an earlier story's get that story's video, not a task."""
-        copies = [r for r in self.journal.rows() if r.same_as is not None]
+        copies = [r for r in self.journal.run_rows(self.options.run) if r.same_as is not None]
         for row in copies:  # the story copied has the same request: the same fingerprint
             await self._copy(row, self.journal.row(row.same_as or "", row.fingerprint))
 
@@ -308,6 +321,7 @@ class BatchRunner:
         target = out / f"{row.key}.mp4"
         if row.state == "done" and target.exists():
             self.display.tally.skipped += 1
+            self.skipped.add(row.key)
             return
         if source is None or source.state != "done" or not (out / f"{source.key}.mp4").exists():
             error = {
@@ -328,7 +342,8 @@ class BatchRunner:
         )  # fmt: skip
         await self._thumbnail(row.key, target)
         self.display.finished(row.key, "done")
-        self.display.message(row.key, f"same request as {source.key}: its video, no second task")
+        self.notes[row.key] = f"same request as {source.key}: its video, no second task"
+        self.display.message(row.key, self.notes[row.key])
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

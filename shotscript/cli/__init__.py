@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Draw an offline animatic of a story: its size, 30 fps and duration, one card per "
                 "shot with its time, text and cast, a timeline with the cuts."),
     "render": ("shotscript.cli.render:render",
-               "Render a story: upload local files, submit, poll, download DIR/<story>.mp4."),
+               "Render stories or folders: upload local files, submit, poll, download DIR/<story>.mp4."),
     "status": ("shotscript.cli.status:status",
                "Show the journal of a batch render folder (default: renders/)."),
 }

@@ -39,7 +39,7 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
     are free. A video whose length is unknown (a URL, unless --probe-remote) counts at its
     cap, so the figure is an upper bound, marked `≤`. The price per second depends on the
     model, the tier (720P/1080P) and, for wan2.6-r2v-flash, sound or silence; the shipped
-    prices (shotscript/data/prices.toml) say where they come from and when; a file of your
+    prices (shotscript/facts/prices.toml) say where they come from and when; a file of your
     own in the same shape overrides them. Exit status: 0, 1 if a story has errors, 2 usage.
     """
     from rich.table import Table

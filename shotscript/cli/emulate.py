@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.config import DEFAULT_CREATE_RPS, DEFAULT_MAX_RUNNING, DEFAULT_POLL_RPS
+from shotscript.facts.capabilities import capabilities
 from shotscript.runtime.settings import is_loopback_host
 
 
@@ -27,6 +27,17 @@ def _keys(ctx: click.Context, param: click.Parameter, value: str | None) -> froz
     if not keys:
         raise click.BadParameter("give at least one key")
     return keys
+
+
+def _accounts(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, frozenset[str]]:
+    from shotscript.emulator.accounts import accounts_from
+
+    try:
+        return accounts_from(list(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,25 +100,34 @@ def _keys(ctx: click.Context, param: click.Parameter, value: str | None) -> froz
     help="Accept only these API keys (default: any key not starting with 'bad').",
 )
 @click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    callback=_accounts,
+    metavar="NAME=K1,K2",
+    help="An account with several keys (repeatable): they share tasks, uploads and quotas. "
+    "Every other key is an account of its own.",
+)
+@click.option(
     "--max-running",
     default=DEFAULT_MAX_RUNNING,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Tasks in progress per key and model before creates get 429.",
+    help="Tasks in progress per account and model before creates get 429.",
 )
 @click.option(
     "--create-rps",
     default=DEFAULT_CREATE_RPS,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Creates per second per key and model before 429.",
+    help="Creates per second per account and model before 429.",
 )
 @click.option(
     "--poll-rps",
     default=DEFAULT_POLL_RPS,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Task queries per second per key before 429.",
+    help="Task queries per second per account before 429.",
 )
 @click.option(
     "--cache-dir",
@@ -147,6 +167,7 @@ def emulate(
     faults: object,
     slow_seconds: float,
     keys: frozenset[str] | None,
+    accounts: dict[str, frozenset[str]],
     max_running: int,
     create_rps: float,
     poll_rps: float,
@@ -170,25 +191,28 @@ def emulate(
     if not is_loopback_host(host):
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
     assert isinstance(faults, FaultSpec)
-    config = EmulatorConfig(
-        host=host,
-        port=port,
-        region=region,
-        time_scale=time_scale,
-        gen_seconds=gen_seconds,
-        seed=seed,
-        faults=faults,
-        slow_seconds=slow_seconds,
-        keys=keys,
-        max_running=max_running,
-        create_rps=create_rps,
-        poll_rps=poll_rps,
-        cache_dir=cache_dir or default_cache_dir(),
-        moderation_marker=moderation_marker,
-        ip_marker=ip_marker,
-    )
+    try:
+        config = EmulatorConfig(
+            host=host,
+            port=port,
+            region=region,
+            time_scale=time_scale,
+            gen_seconds=gen_seconds,
+            seed=seed,
+            faults=faults,
+            slow_seconds=slow_seconds,
+            keys=keys,
+            accounts=accounts,
+            max_running=max_running,
+            create_rps=create_rps,
+            poll_rps=poll_rps,
+            cache_dir=cache_dir or default_cache_dir(),
+            moderation_marker=moderation_marker,
+            ip_marker=ip_marker,
+        )
+    except ValueError as exc:  # rules between flags (e.g. one key in two accounts)
+        raise click.UsageError(str(exc)) from None
     try:
         run(config, log_level=log_level, access_log=access_log, watch_stdin=watch_stdin)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from shotscript.compiler.ast import Story
-from shotscript.compiler.capabilities import Capabilities
 from shotscript.compiler.mentions import spell
 from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
 from shotscript.compiler.prompt import ShotText
 from shotscript.compiler.references import local_path, scheme
 from shotscript.compiler.settings import PARAMETER_ORDER, SETTINGS
+from shotscript.facts.capabilities import Capabilities
 
 
 def roles_of(story: Story) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from shotscript.compiler.ast import CastMember, Story
-from shotscript.compiler.capabilities import Capabilities
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.references import (
     URL_SCHEMES,
@@ -15,6 +14,7 @@ from shotscript.compiler.references import (
     valid_url,
 )
 from shotscript.compiler.suggest import did_you_mean
+from shotscript.facts.capabilities import Capabilities
 
 
 def _names(values: object) -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 from shotscript.compiler import checks
 from shotscript.compiler.assemble import assemble, roles_of
 from shotscript.compiler.ast import Span, Story
-from shotscript.compiler.capabilities import Capabilities, capabilities
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.folder_config import folder_config
 from shotscript.compiler.mentions import compiled
 from shotscript.compiler.payload import Payload
 from shotscript.compiler.prompt import LANGS, ShotText, render
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
+from shotscript.facts.capabilities import Capabilities, capabilities
 
 STORY_SUFFIXES = (".shot", ".yaml", ".yml")
 

@@ -1,4 +1,4 @@
-"""Bounds on what a story file may be (input_limits.toml), checked before anything is parsed."""
+"""Bounds on what a story file may be (facts/input_limits.toml), checked before anything is parsed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from pathlib import Path
 
 from shotscript.compiler.ast import Span
 from shotscript.compiler.diagnostics import Sink
+
+# Read as a file beside the facts (not through their package): the limits are needed by the
+# parse of every story, and nothing else of the facts is.
+_FILE = Path(__file__).resolve().parent.parent / "facts" / "input_limits.toml"
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class InputLimits:
 @cache
 def limits() -> InputLimits:
     """The limits, read once."""
-    data = tomllib.loads(Path(__file__).with_name("input_limits.toml").read_text("utf-8"))
+    data = tomllib.loads(_FILE.read_text("utf-8"))
     return InputLimits(**data)
 
 

@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shotscript.compiler.capabilities import Capabilities
+from shotscript.facts.capabilities import Capabilities
+from shotscript.facts.service import service
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-URL_SCHEMES = ("http", "https", "oss")
+URL_SCHEMES = service().reference_schemes
 
 
 def scheme(source: str) -> str | None:

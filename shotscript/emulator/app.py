@@ -8,6 +8,8 @@ GET  /api/v1/uploads?action=getPolicy&model=M                 upload policy
 POST /_oss                                                    upload host (multipart)
 GET  /_results/{id}.mp4                                       result video (Range, HEAD)
 GET  /_emulator/stats      POST /_emulator/reset              test controls
+POST /_emulator/create_as                                     test control: another key creates
+POST /_emulator/fail_next_create                              test control: one create fault
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from shotscript.emulator.accounts import Caller, accounts_from
 from shotscript.emulator.clock import parse_list_time
 from shotscript.emulator.errors import MSG_INTERNAL, MSG_SYNC, ApiError, invalid, new_request_id, throttled
 from shotscript.emulator.faults import FaultSpec
 from shotscript.emulator.multipart import boundary_of, parse_form
 from shotscript.emulator.responses import DroppedConnection, MediaResponse, oss_error
-from shotscript.emulator.state import EmulatorState, account_of, key_hint
+from shotscript.emulator.state import ArmedCreate, EmulatorState
 from shotscript.emulator.tasks import SUCCEEDED, UNKNOWN, Task
 from shotscript.emulator.uploads import ACCESS_KEY_ID, MAX_FILE_MB, OssError
 from shotscript.emulator.validate import parse_create
@@ -57,15 +60,19 @@ def _public(request: Request) -> str:
     return _state(request).public_url or str(request.base_url).rstrip("/")
 
 
-def _authorize(request: Request) -> tuple[str, str]:
-    """(key hint for logs, account id) of a request with a valid `Authorization: Bearer`."""
+def _authorize(request: Request) -> Caller:
+    """Who sent a request with a valid `Authorization: Bearer` (401 otherwise)."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise ApiError(401, "InvalidApiKey", "No API-key provided.")
-    if not _state(request).accepts_key(key):
+    return _caller(_state(request), key)
+
+
+def _caller(st: EmulatorState, key: str) -> Caller:
+    if not st.accepts_key(key):
         raise ApiError(401, "InvalidApiKey", "Invalid API-key provided.")
-    return key_hint(key), account_of(key)
+    return st.caller(key)
 
 
 async def _request_faults(st: EmulatorState, endpoint: str) -> None:
@@ -91,7 +98,8 @@ async def create_task(request: Request) -> Response:
     st = _state(request)
     st.stats.create_requests += 1
     await request.body()  # read it whatever the answer, so the connection stays usable
-    hint, account = _authorize(request)
+    caller = _authorize(request)
+    account = caller.account
     if request.headers.get("x-dashscope-async", "").strip().lower() != "enable":
         raise ApiError(403, "AccessDenied", MSG_SYNC)
     await _request_faults(st, "create")
@@ -102,20 +110,21 @@ async def create_task(request: Request) -> Response:
     parsed = parse_create(body, region=st.region, oss_resolve=oss_resolve)
     st.check_running(account, parsed.model)
     request_id = new_request_id()
-    for kind in ("500", "reset"):
-        if st.faults.hit(kind, "create"):
-            # The unknown outcome clients must handle: the task may exist all the same.
-            created = st.faults.coin()
-            if created:
-                task = st.create_task(account, body, parsed, request_id)
-                log.info("create %s (key %s) then fault %s", task.task_id, hint, kind)
-            if kind == "reset":
-                return DroppedConnection()
-            raise ApiError(500, "InternalError", MSG_INTERNAL)
-    task = st.create_task(account, body, parsed, request_id)
+    fault = _create_fault(st)
+    if fault is not None:
+        kind, created = fault
+        if created:
+            task = st.create_task(caller, body, parsed, request_id)
+            log.info("create %s (key %s) then fault %s", task.task_id, caller.hint, kind)
+        st.fire_armed(caller, body, _parser(st))
+        if kind == "reset":
+            return DroppedConnection()
+        raise ApiError(500, "InternalError", MSG_INTERNAL)
+    task = st.create_task(caller, body, parsed, request_id)
+    st.fire_armed(caller, body, _parser(st))
     log.info(
         "create %s (key %s): %s %s %ss, ends in %.1fs %s",
-        task.task_id, hint, parsed.model, parsed.size, parsed.duration,
+        task.task_id, caller.hint, parsed.model, parsed.size, parsed.duration,
         task.ends_after(), "FAILED" if task.failure else "SUCCEEDED",
     )  # fmt: skip
     return JSONResponse(
@@ -123,11 +132,24 @@ async def create_task(request: Request) -> Response:
     )
 
 
+def _create_fault(st: EmulatorState) -> tuple[str, bool] | None:
+    """The fault this create meets, if any, and whether its task is made all the same: the
+    unknown outcome clients must handle (one forced by the test control, or drawn)."""
+    forced, st.next_create_fault = st.next_create_fault, None
+    if forced is not None:
+        st.faults.counts[forced[0]] += 1
+        return forced
+    for kind in ("500", "reset"):  # drawn in this order, as seeded runs expect
+        if st.faults.hit(kind, "create"):
+            return kind, st.faults.coin()
+    return None
+
+
 async def get_task(request: Request) -> Response:
     """GET /tasks/{id}: the task's current state (UNKNOWN for ids this account never made)."""
     st = _state(request)
     st.stats.polls += 1
-    _, account = _authorize(request)
+    account = _authorize(request).account
     await _request_faults(st, "poll")
     if st.faults.hit("500", "poll"):
         raise ApiError(500, "InternalError", MSG_INTERNAL)
@@ -155,7 +177,7 @@ async def cancel_task(request: Request) -> Response:
     """POST /tasks/{id}/cancel: only a PENDING task can be canceled."""
     st = _state(request)
     st.stats.cancels += 1
-    _, account = _authorize(request)
+    account = _authorize(request).account
     task = st.tasks.get(request.path_params["task_id"], account)
     if task is None or not st.tasks.cancel(task, st.clock.mono()):
         raise ApiError(
@@ -170,7 +192,7 @@ async def list_tasks(request: Request) -> Response:
     """GET /tasks: the account's tasks created in a window of at most 24 hours, newest first."""
     st = _state(request)
     st.stats.lists += 1
-    _, account = _authorize(request)
+    account = _authorize(request).account
     q = request.query_params
     page_no = _positive_int(q.get("page_no", "1"), "page_no")
     page_size = _positive_int(q.get("page_size", "10"), "page_size")
@@ -230,7 +252,7 @@ def _list_window(start_text: str | None, end_text: str | None, now: float) -> tu
 async def upload_policy(request: Request) -> Response:
     """GET /uploads?action=getPolicy&model=M: a policy for uploading one or more files."""
     st = _state(request)
-    _, account = _authorize(request)
+    account = _authorize(request).account
     if request.query_params.get("action") != "getPolicy":
         raise invalid("Unsupported action; expected action=getPolicy.")
     model = request.query_params.get("model", "").strip()
@@ -322,12 +344,59 @@ async def stats(request: Request) -> Response:
     body = st.stats.as_dict()
     body["faults"] = dict(st.faults.counts)
     body["tasks"] = dict(Counter(t.status(now) for t in st.tasks.tasks.values()))
+    body["injected"] = list(st.injected)
+    body["armed"] = len(st.armed)
     return JSONResponse(body)
 
 
+def _parser(st: EmulatorState) -> Any:
+    # Injected bodies are validated like creates; oss:// needs no header there.
+    return lambda body: parse_create(body, region=st.region, oss_resolve=True)
+
+
+async def create_as(request: Request) -> Response:
+    """POST /_emulator/create_as: a task created by another key, for tests of what a client
+    may adopt. JSON: `key` (required), `body` (a create body), `prompt` (replaces the
+    body's prompt), `when`: "now" (default; needs `body`) or "next_create" (right after the
+    next create request of any other key passes validation and quotas, whether it then makes
+    its task or meets an injected fault; without `body` it copies that request's body)."""
+    st = _state(request)
+    options = await _json_body(request)
+    if not isinstance(options, dict) or not isinstance(options.get("key"), str):
+        raise invalid("create_as needs a JSON object with a `key`.")
+    unknown = set(options) - {"key", "body", "prompt", "when"}
+    body, prompt, when = options.get("body"), options.get("prompt"), options.get("when", "now")
+    if unknown or when not in ("now", "next_create") or not isinstance(prompt, str | None):
+        raise invalid(f"Bad create_as options: {sorted(unknown) or when!r}.")
+    if not isinstance(body, dict | None) or (body is None and when == "now"):
+        raise invalid("create_as needs a `body` object (optional only with when=next_create).")
+    caller = _caller(st, options["key"])
+    if when == "next_create":
+        st.armed.append(ArmedCreate(caller, body, prompt))
+        return JSONResponse({"ok": True, "armed": len(st.armed)})
+    assert body is not None
+    task = st.inject(caller, body, prompt, _parser(st))
+    log.info("create %s (key %s) by the test control", task.task_id, caller.hint)
+    return JSONResponse({"ok": True, "task_id": task.task_id})
+
+
+async def fail_next_create(request: Request) -> Response:
+    """POST /_emulator/fail_next_create: the next create request that passes validation and
+    quotas meets a fault. JSON: `fault` "500" or "reset", `created` (bool): whether the
+    task is made all the same (the unknown outcome, decided instead of drawn)."""
+    st = _state(request)
+    options = await _json_body(request)
+    fault = options.get("fault") if isinstance(options, dict) else None
+    created = options.get("created") if isinstance(options, dict) else None
+    if fault not in ("500", "reset") or not isinstance(created, bool) or len(options) != 2:
+        raise invalid('fail_next_create takes {"fault": "500" | "reset", "created": true | false}.')
+    st.next_create_fault = (fault, created)
+    return JSONResponse({"ok": True})
+
+
 async def reset(request: Request) -> Response:
-    """POST /_emulator/reset: forget everything; a JSON body may change `faults` and the
-    fields in RESETTABLE (seed, timing, quotas) for what follows."""
+    """POST /_emulator/reset: forget everything; a JSON body may change `faults`, `accounts`
+    ({name: [keys]}) and the fields in RESETTABLE (seed, timing, quotas) for what follows."""
     st = _state(request)
     raw = await request.body()
     options = await _json_body(request) if raw.strip() else {}
@@ -338,7 +407,8 @@ async def reset(request: Request) -> Response:
         st.reset(**changes)
     except (TypeError, ValueError) as exc:
         raise invalid(f"Bad reset options: {exc}") from None
-    log.info("reset %s", ", ".join(f"{k}={v}" for k, v in changes.items()))
+    shown = {k: (sorted(v) if k == "accounts" else v) for k, v in changes.items()}  # names, never keys
+    log.info("reset %s", ", ".join(f"{k}={v}" for k, v in shown.items()))
     current = {name: getattr(st.config, name) for name in RESETTABLE}
     return JSONResponse({"ok": True, "faults": str(st.config.faults), **current})
 
@@ -357,13 +427,15 @@ RESETTABLE: dict[str, type] = {
 
 
 def _reset_changes(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"faults", *RESETTABLE}
+    unknown = set(options) - {"faults", "accounts", *RESETTABLE}
     if unknown:
         raise ValueError(f"unknown options {sorted(unknown)}")
     changes: dict[str, Any] = {}
     for name, value in options.items():
         if name == "faults":
             changes[name] = FaultSpec.parse(value)
+        elif name == "accounts":
+            changes[name] = accounts_from(value)
         elif name == "gen_seconds" and value is None:
             changes[name] = None
         else:
@@ -424,6 +496,8 @@ def create_app(state: EmulatorState) -> Starlette:
         Route("/_results/{name}", download, methods=["GET", "HEAD"]),
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
+        Route("/_emulator/create_as", create_as, methods=["POST"]),
+        Route("/_emulator/fail_next_create", fail_next_create, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.validate import CreateRequest
+from shotscript.facts.capabilities import capabilities
 
 
 def input_video_seconds(request: CreateRequest, lengths: list[float | None]) -> float:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.faults import FaultSpec
+from shotscript.facts.capabilities import capabilities
+from shotscript.facts.service import quotas
 
 # Quotas from docs/reference/wan-r2v-api.md ("Quotas"): they are service policy, not
 # capabilities of the models, so they live here as the emulator's defaults.
-DEFAULT_MAX_RUNNING = 5  # tasks in progress at once, per account and model
-DEFAULT_CREATE_RPS = 5.0  # task creations per second, per account and model
-DEFAULT_POLL_RPS = 20.0  # task queries per second, per account
+DEFAULT_MAX_RUNNING = quotas().concurrency  # tasks in progress at once, per account and model
+DEFAULT_CREATE_RPS = quotas().create_rps  # task creations per second, per account and model
+DEFAULT_POLL_RPS = quotas().poll_rps  # task queries per second, per account
 
 # Simulated generation takes uniform(60, 120) seconds times the time scale.
 GEN_SECONDS_MIN = 60.0
@@ -42,6 +44,9 @@ class EmulatorConfig:
     faults: FaultSpec = field(default_factory=FaultSpec)
     slow_seconds: float = 3.0  # delay added by the `slow` fault
     keys: frozenset[str] | None = None  # accepted API keys; None = any key not starting "bad"
+    # Named accounts and their keys (keys in an account are always accepted); every other
+    # accepted key is an account of its own.
+    accounts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     max_running: int = DEFAULT_MAX_RUNNING
     create_rps: float = DEFAULT_CREATE_RPS
     poll_rps: float = DEFAULT_POLL_RPS
@@ -60,6 +65,17 @@ class EmulatorConfig:
             raise ValueError("slow seconds must not be negative")
         if self.max_running < 1 or self.create_rps <= 0 or self.poll_rps <= 0:
             raise ValueError("quotas must be positive")
+        seen: set[str] = set()
+        for name, keys in self.accounts.items():
+            if not name or not keys:
+                raise ValueError("an account needs a name and at least one key")
+            if seen & keys:
+                raise ValueError(f"a key of account {name!r} belongs to another account too")
+            seen |= keys
+
+    def account_name(self, api_key: str) -> str | None:
+        """The named account a key belongs to, None for a key that is its own account."""
+        return next((name for name, keys in self.accounts.items() if api_key in keys), None)
 
     @property
     def region_id(self) -> str:

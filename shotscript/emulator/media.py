@@ -14,7 +14,9 @@ from pathlib import Path
 
 import av
 
-FPS = 30
+from shotscript.facts.service import output_fps
+
+FPS = output_fps()
 AUDIO_RATE = 48000
 AUDIO_FRAME = 1024  # samples per AAC frame
 FORMAT_VERSION = 1  # bump when the files made here change, so old caches are not reused

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-import hashlib
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shotscript.compiler.capabilities import Region, capabilities
+from shotscript.emulator.accounts import Caller, accepts_key, caller_of
 from shotscript.emulator.billing import usage
 from shotscript.emulator.clock import Clock
 from shotscript.emulator.config import GEN_SECONDS_MAX, GEN_SECONDS_MIN, EmulatorConfig
-from shotscript.emulator.errors import MSG_INTERNAL
+from shotscript.emulator.errors import MSG_INTERNAL, new_request_id
 from shotscript.emulator.faults import FaultInjector
 from shotscript.emulator.media import MediaCache
 from shotscript.emulator.quotas import Quotas
@@ -21,16 +22,19 @@ from shotscript.emulator.stats import Stats, fingerprint
 from shotscript.emulator.tasks import Task, TaskStore, plan_timeline
 from shotscript.emulator.uploads import UploadStore
 from shotscript.emulator.validate import CreateRequest, later_failure
+from shotscript.facts.capabilities import Region, capabilities
+
+Parse = Callable[[dict[str, Any]], CreateRequest]  # validates a create body
 
 
-def account_of(api_key: str) -> str:
-    """A stable, one-way id of an API key: the emulator never keeps or logs keys themselves."""
-    return hashlib.sha256(b"shotscript-emulator\0" + api_key.encode()).hexdigest()[:12]
+@dataclass(frozen=True)
+class ArmedCreate:
+    """A task another key will create when the next create request from a key other than
+    it arrives (a test control: someone else using the account at the worst moment)."""
 
-
-def key_hint(api_key: str) -> str:
-    """How a key may appear in logs: its last four characters only."""
-    return "…" + api_key[-4:] if len(api_key) > 8 else "…"
+    caller: Caller
+    body: dict[str, Any] | None  # None: the same body as the triggering request
+    prompt: str | None  # replaces input.prompt
 
 
 @dataclass
@@ -67,25 +71,38 @@ class EmulatorState:
         if hasattr(self, "uploads"):
             self.uploads.close()
         self.uploads = UploadStore(self.clock, random.Random(f"shotscript-emulator-uploads:{seed}"))
+        self.armed: list[ArmedCreate] = []
+        self.injected: list[str] = []  # ids of tasks made through the test control
+        self.next_create_fault: tuple[str, bool] | None = None  # (fault, task made anyway)
 
     def close(self) -> None:
         """Release temporary files."""
         self.uploads.close()
 
     def accepts_key(self, api_key: str) -> bool:
-        """Whether the key is valid: listed in `--keys`, or any key not starting `bad`."""
-        if self.config.keys is not None:
-            return api_key in self.config.keys
-        return not api_key.startswith("bad")
+        """Whether the key is valid (see `accounts.accepts_key`)."""
+        return accepts_key(api_key, self.config)
+
+    def caller(self, api_key: str) -> Caller:
+        """The ids of a valid key: its own, and its account's."""
+        return caller_of(api_key, self.config)
 
     def new_id(self) -> str:
         """A task id, repeatable for a given seed."""
         return str(uuid.UUID(int=self.ids.getrandbits(128), version=4))
 
     def create_task(
-        self, account: str, body: dict[str, Any], request: CreateRequest, request_id: str
+        self,
+        caller: Caller,
+        body: dict[str, Any],
+        request: CreateRequest,
+        request_id: str,
+        *,
+        injected: bool = False,
     ) -> Task:
-        """Accept a task: plan its timeline, decide how it ends, count it."""
+        """Accept a task: plan its timeline, decide how it ends, count it (a task `injected`
+        by the test control is listed under `injected`, not counted as a create)."""
+        account = caller.account
         queued, running = plan_timeline(
             self.timing,
             time_scale=self.config.time_scale,
@@ -112,6 +129,7 @@ class EmulatorState:
         task = Task(
             task_id=self.new_id(),
             account=account,
+            key_id=caller.key_id,
             request_id=request_id,
             request=request,
             submit_wall=self.clock.wall(),
@@ -123,8 +141,26 @@ class EmulatorState:
             fail_after=fail_after,
         )
         self.tasks.add(task)
-        self.stats.record_create(fingerprint(body, self.uploads.content_digest))
+        if injected:
+            self.injected.append(task.task_id)
+        else:
+            self.stats.record_create(fingerprint(body, self.uploads.content_digest))
         return task
+
+    def fire_armed(self, trigger: Caller, body: dict[str, Any], parse: Parse) -> None:
+        """Create the armed tasks of keys other than `trigger`'s (see `ArmedCreate`);
+        `parse` validates a body like a create does."""
+        waiting = [a for a in self.armed if a.caller.key_id != trigger.key_id]
+        self.armed = [a for a in self.armed if a.caller.key_id == trigger.key_id]
+        for armed in waiting:
+            self.inject(armed.caller, armed.body if armed.body is not None else body, armed.prompt, parse)
+
+    def inject(self, caller: Caller, body: dict[str, Any], prompt: str | None, parse: Parse) -> Task:
+        """Create a task as `caller` without quotas or faults (the test control)."""
+        body = copy.deepcopy(body)
+        if prompt is not None and isinstance(body.get("input"), dict):
+            body["input"]["prompt"] = prompt
+        return self.create_task(caller, body, parse(body), new_request_id(), injected=True)
 
     def _video_seconds(self, url: str) -> float | None:
         stored = self.uploads.lookup(url) if url.startswith("oss://") else None

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shotscript.compiler.capabilities import capabilities
+from shotscript.facts.capabilities import capabilities
 
 # Fields the official SDK adds to `input` on its own (`function` is the endpoint name,
 # `extend_prompt` a deprecated default): two creates of the same story must compare equal

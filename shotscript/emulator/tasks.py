@@ -32,6 +32,7 @@ class Task:
 
     task_id: str
     account: str
+    key_id: str  # of the key that created it (tasks belong to the account, not the key)
     request_id: str  # of the create request, shown by the task list
     request: CreateRequest
     submit_wall: float
@@ -99,7 +100,7 @@ class Task:
         """One entry of the task list (`GET /tasks`), in its own shape (`status`, ms times)."""
         status = self.status(now_mono)
         row: dict[str, Any] = {
-            "api_key_id": self.account,
+            "api_key_id": self.key_id,
             "caller_parent_id": self.account,
             "caller_uid": self.account,
             "gmt_create": millis(self.submit_wall),

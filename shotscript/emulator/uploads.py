@@ -23,10 +23,10 @@ from typing import Any
 import av
 from PIL import Image
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.clock import Clock
 from shotscript.emulator.multipart import Part
 from shotscript.emulator.validate import Kind, StoredMedia, reference_kind
+from shotscript.facts.capabilities import capabilities
 
 POLICY_SECONDS = 300  # how long a policy may be used
 MAX_FILE_MB = 100

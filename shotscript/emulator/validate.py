@@ -15,8 +15,8 @@ from pathlib import PurePosixPath
 from typing import Any, Literal, cast
 from urllib.parse import urlparse
 
-from shotscript.compiler.capabilities import Capabilities, Region, capabilities
 from shotscript.emulator.errors import ApiError, invalid
+from shotscript.facts.capabilities import Capabilities, Region, capabilities
 
 Kind = Literal["image", "video"]
 KINDS: tuple[Kind, ...] = ("video", "image")

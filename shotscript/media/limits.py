@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from shotscript.compiler.capabilities import MediaLimits, capabilities
+from shotscript.facts.capabilities import MediaLimits, capabilities
 from shotscript.media.probe import MediaInfo
 from shotscript.media.problems import Problem, human_bytes, problem
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from shotscript.compiler.capabilities import MediaLimits
+from shotscript.facts.capabilities import MediaLimits
 from shotscript.media.limits import check_reference
 from shotscript.media.probe import MediaInfo, probe_bytes
 from shotscript.media.problems import Problem, problem

@@ -14,13 +14,14 @@ import av
 from PIL import Image
 
 from shotscript.compiler.payload import Payload, ShotTiming
+from shotscript.facts.service import output_fps
 from shotscript.preview.cards import CAST_COLOURS, CardPainter, Cast
 from shotscript.preview.fonts import Fonts, system_fonts
 from shotscript.preview.layout import Layout, layout_for, parse_size
 from shotscript.preview.soundtrack import SAMPLE_RATE, chunks, soundtrack
 from shotscript.preview.thumbnails import load_thumbnail, reference_path
 
-FPS = 30  # what the service generates
+FPS = output_fps()  # what the service generates
 # Static cards compress to almost nothing, so the fastest presets lose little; crf 20 keeps
 # small text crisp.
 X264_OPTIONS = {"preset": "veryfast", "crf": "20", "tune": "stillimage"}

@@ -12,8 +12,8 @@ from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
 from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import EventSink
-from shotscript.runtime.lifecycle import Lifecycle, RenderResult, SubmitGate, cancel_recorded
-from shotscript.runtime.record import JsonRecordStore, RecordStore
+from shotscript.runtime.lifecycle import Canceled, Lifecycle, RenderResult, SubmitGate, cancel_recorded
+from shotscript.runtime.record import MemoryRecordStore, RecordStore
 from shotscript.runtime.settings import RuntimeSettings
 from shotscript.runtime.uploads import UploadCache
 
@@ -39,7 +39,7 @@ class DashScopeBackend:
         *,
         store: RecordStore | None = None,
         resubmit: bool = False,
-        force: bool = False,
+        new_take: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         stores: Callable[[Path], RecordStore] | None = None,
         known_tasks: Callable[[], frozenset[str]] | None = None,
@@ -48,7 +48,7 @@ class DashScopeBackend:
         self.settings = settings
         self.store = store
         self.resubmit = resubmit
-        self.force = force
+        self.new_take = new_take
         self.transport = transport
         # A batch passes these: the journal's record of each output, the task ids of its
         # other stories, and the lock that serialises creates (see lifecycle.SubmitGate).
@@ -58,10 +58,12 @@ class DashScopeBackend:
         self.uploads = UploadCache(settings.home / C.UPLOAD_CACHE_FILE)
 
     def store_for(self, out_path: Path) -> RecordStore:
-        """The record store of an output: the batch's, the one given, or a JSON file beside it."""
+        """The record store of an output: the engine's journal row, the one given, or memory."""
         if self.stores is not None:
             return self.stores(out_path)
-        return self.store or JsonRecordStore(out_path.parent)
+        if self.store is None:
+            self.store = MemoryRecordStore()
+        return self.store
 
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
         """Upload, submit (or resume), poll and download one story."""
@@ -72,7 +74,7 @@ class DashScopeBackend:
                 uploads=self.uploads,
                 events=events,
                 resubmit=self.resubmit,
-                force=self.force,
+                new_take=self.new_take,
             )
             if self.known_tasks is not None:
                 lifecycle.known_tasks = self.known_tasks
@@ -80,7 +82,7 @@ class DashScopeBackend:
                 lifecycle.submit_gate = self.submit_gate
             return await lifecycle.run(payload, out_path, story=out_path.stem)
 
-    async def cancel(self, out_path: Path, events: EventSink) -> str:
-        """Cancel the task recorded for the story rendered to `out_path`; return its id."""
+    async def cancel(self, out_path: Path, events: EventSink) -> Canceled:
+        """Cancel the task recorded for the story rendered to `out_path` (see `cancel_recorded`)."""
         async with DashScopeClient(self.settings, events=events, transport=self.transport) as client:
             return await cancel_recorded(client, self.store_for(out_path), out_path.stem)

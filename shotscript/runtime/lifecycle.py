@@ -28,7 +28,7 @@ from shotscript.runtime.errors import (
 from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.poll_schedule import poll_delay
 from shotscript.runtime.reconcile import reconcile, same_prompt
-from shotscript.runtime.record import Phase, RecordStore, TaskRecord, fingerprint, resume_action
+from shotscript.runtime.record import RecordStore, State, TaskRecord, fingerprint, resume_action
 from shotscript.runtime.retry_policy import outcome_unknown
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
 from shotscript.runtime.uploads import UploadCache, file_sha256, upload_references
@@ -65,7 +65,7 @@ class Lifecycle:
     sleep: Sleep = asyncio.sleep
     rand: Callable[[], float] = random.random
     resubmit: bool = False
-    force: bool = False
+    new_take: bool = False
     # Task ids known to belong to other stories (a batch journal's): never adopted. A callable
     # is asked at the moment of reconciling, so tasks created meanwhile are known too.
     known_tasks: frozenset[str] | Callable[[], frozenset[str]] = frozenset()
@@ -86,11 +86,11 @@ class Lifecycle:
         self._record = record
         return record
 
-    def _enter(self, phase: Phase, message: str = "", **changes: Any) -> None:
+    def _enter(self, phase: State, message: str = "", **changes: Any) -> None:
         self._save(self.record.advance(phase, **changes))
         self.events(Event("phase", message or phase, {"phase": phase}))
 
-    def _fail(self, error: RenderError, phase: Phase | None = None) -> RenderError:
+    def _fail(self, error: RenderError, phase: State | None = None) -> RenderError:
         """Note an error on the record (keeping the phase unless told) and return it."""
         changes: dict[str, Any] = {"error": error.to_dict()}
         self._save(self.record.advance(phase or self.record.phase, **changes))
@@ -112,7 +112,7 @@ class Lifecycle:
             fingerprint=fp,
             output_exists=out_path.exists(),
             resubmit=self.resubmit,
-            force=self.force,
+            new_take=self.new_take,
         )
         if previous is not None and previous.fingerprint == fp:
             self._record = previous.model_copy(update={"error": None})
@@ -128,7 +128,7 @@ class Lifecycle:
         if action == "skip":
             return self._result(story, out_path, None, skipped=True)
         if action == "submit":
-            # A new request (first run, a failed task, --force, --resubmit): a clean record,
+            # A new request (first run, a failed task, --new-take, --resubmit): a clean record,
             # keeping only the count of creates ever sent for this very request.
             self._record = TaskRecord(story=story, fingerprint=fp, submissions=self.record.submissions)
         timings = {**self.record.timings, "started": time.time()}
@@ -211,7 +211,7 @@ class Lifecycle:
             return
         raise self._fail(
             OutcomeUnknownError(f"create failed {C.CREATE_MAX_SENDS} times without an answer"),
-            "needs_attention",
+            "needs-attention",
         )
 
     async def _reconcile_or_raise(self, sent: Payload, request_id: str | None = None) -> None:
@@ -243,7 +243,7 @@ class Lifecycle:
                     f"a create may have made a task, and the task list cannot tell: {verdict.detail}",
                     hint="check the Model Studio console; rerun with --resubmit to pay for a new task",
                 )
-                raise self._fail(error, "needs_attention")
+                raise self._fail(error, "needs-attention")
             case _:
                 assert_never(verdict.verdict)
 
@@ -326,7 +326,7 @@ class Lifecycle:
             )
             # Forget the wrong task, so that a rerun reconciles afresh instead of polling it.
             self._save(
-                self.record.advance("needs_attention", task_id=None, adopted=False, error=error.to_dict())
+                self.record.advance("needs-attention", task_id=None, adopted=False, error=error.to_dict())
             )
             raise error
 
@@ -384,17 +384,58 @@ class Lifecycle:
         return result.probe
 
 
-async def cancel_recorded(client: DashScopeClient, store: RecordStore, story: str) -> str:
-    """Cancel the task recorded for a story (the API cancels only PENDING tasks)."""
+@dataclass(frozen=True)
+class Canceled:
+    """A task canceled at the user's request."""
+
+    task_id: str
+    message: str
+
+
+async def cancel_recorded(client: DashScopeClient, store: RecordStore, story: str) -> Canceled:
+    """Cancel the task recorded for a story; a RenderError says why not and what to do.
+
+    The API cancels only PENDING tasks: a RUNNING one will finish and be billed, so the
+    answer says so and how to fetch its video instead."""
     record = store.load(story)
     if record is None or record.task_id is None:
-        raise RenderError(f"no task is recorded for {story}")
-    if record.phase in ("done", "failed"):
-        raise RenderError(f"task {record.task_id} already ended ({record.phase})")
-    await client.cancel_task(record.task_id)
-    error = TaskCanceledError(f"task {record.task_id} canceled by the user", task_id=record.task_id)
-    store.save(record.advance("failed", error=error.to_dict()))
-    return record.task_id
+        raise RenderError(
+            f"{story}: no task is recorded, so there is nothing to cancel",
+            hint="nothing was sent for it (or its create is still being reconciled: run the same "
+            "command without --cancel)",
+        )
+    task_id = record.task_id
+    status = (await client.get_task(task_id)).status
+    if status == "PENDING":
+        try:
+            await client.cancel_task(task_id)
+        except RenderError:
+            status = (await client.get_task(task_id)).status  # it started meanwhile
+        else:
+            error = TaskCanceledError(f"task {task_id} canceled by the user", task_id=task_id)
+            store.save(record.advance("failed", error=error.to_dict()))
+            message = f"{story}: canceled task {task_id} while it was PENDING; nothing is billed"
+            return Canceled(task_id, message)
+    rerun = "run the same render command without --cancel to download its video"
+    match status:
+        case "RUNNING" | "SUSPENDED" | "PENDING":
+            raise RenderError(
+                f"{story}: task {task_id} is already {status}; the API cancels only PENDING tasks, "
+                "so it will finish and be billed",
+                hint=rerun + " once it is done",
+            )
+        case "SUCCEEDED":
+            raise RenderError(
+                f"{story}: task {task_id} already SUCCEEDED (it is billed; only PENDING tasks can be "
+                "canceled)",
+                hint=rerun,
+            )
+        case "FAILED" | "CANCELED":
+            raise RenderError(f"{story}: task {task_id} already ended {status}; nothing is billed for it")
+        case "UNKNOWN":
+            raise RenderError(f"{story}: the API no longer knows task {task_id} (tasks live 24 h)")
+        case _:
+            assert_never(status)
 
 
 def _rid(operation: str, request_id: str | None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.download import probe_video
 from shotscript.runtime.events import Event, EventSink
 from shotscript.runtime.lifecycle import RenderResult
-from shotscript.runtime.record import JsonRecordStore, RecordStore, TaskRecord, fingerprint
+from shotscript.runtime.record import MemoryRecordStore, RecordStore, TaskRecord, fingerprint
 from shotscript.runtime.sidecar import checks, iso, sidecar_path
 from shotscript.runtime.uploads import file_sha256
 
@@ -43,10 +43,12 @@ class PreviewBackend:
         self.stores = stores  # a batch's journal: the record store of each output
 
     def store_for(self, out_path: Path) -> RecordStore:
-        """The record store of an output: the batch's, the one given, or a JSON file beside it."""
+        """The record store of an output: the engine's journal row, the one given, or memory."""
         if self.stores is not None:
             return self.stores(out_path)
-        return self.store or JsonRecordStore(out_path.parent)
+        if self.store is None:
+            self.store = MemoryRecordStore()
+        return self.store
 
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
         """Draw the animatic to `out_path` and its sidecar, unless an up-to-date one exists."""

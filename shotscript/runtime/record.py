@@ -5,19 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from pathlib import Path
-from typing import Any, Literal, Protocol, assert_never
+from typing import Any, Literal, Protocol, assert_never, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from shotscript.compiler.payload import Payload
-from shotscript.runtime.atomic import atomic_write_text
 
-# The lifecycle's states. "submitting" is written *before* the create is sent, so a crash
-# or a cut connection leaves evidence that a task may exist; "submitted" is written the
-# moment a task id is known, before anything else happens.
-Phase = Literal[
-    "new",
+# The one vocabulary of a story's render, spelled once: the runtime's phases are the journal's
+# states. "submitting" is written *before* the create is sent, so a crash or a cut connection
+# leaves evidence that a task may exist; "submitted" is written the moment a task id is known.
+State = Literal[
+    "queued",
     "uploading",
     "submitting",
     "submitted",
@@ -25,8 +23,12 @@ Phase = Literal[
     "downloading",
     "done",
     "failed",
-    "needs_attention",
+    "needs-attention",
 ]
+STATES: tuple[State, ...] = get_args(State)
+# States in which a task may exist on the service and still be billed.
+LIVE_STATES: tuple[State, ...] = ("submitting", "submitted", "running", "downloading")
+Phase = State  # the name the runtime used; one vocabulary
 
 
 class TaskRecord(BaseModel):
@@ -36,7 +38,7 @@ class TaskRecord(BaseModel):
     story: str
     fingerprint: str  # of the request as compiled (local files by content): a changed story
     # is a different request
-    phase: Phase = "new"
+    phase: State = "queued"
     task_id: str | None = None
     submitting_at: float | None = None  # wall-clock time the create was (about to be) sent
     submissions: int = 0  # creates sent for this fingerprint, even unanswered ones
@@ -48,7 +50,7 @@ class TaskRecord(BaseModel):
     error: dict[str, Any] | None = None
     updated_at: float = 0.0
 
-    def advance(self, phase: Phase, **changes: Any) -> TaskRecord:
+    def advance(self, phase: State, **changes: Any) -> TaskRecord:
         """A copy in a new phase, with the time of entering it noted."""
         now = time.time()
         timings = {**self.timings, **changes.pop("timings", {})}
@@ -57,7 +59,7 @@ class TaskRecord(BaseModel):
 
 
 class RecordStore(Protocol):
-    """Where task records live: a JSON file per story here, a SQLite journal for batches."""
+    """Where task records live: the output folder's SQLite journal (`batch.journal`), or memory."""
 
     def load(self, story: str) -> TaskRecord | None:
         """The record of a story, or None if it was never rendered."""
@@ -66,32 +68,6 @@ class RecordStore(Protocol):
     def save(self, record: TaskRecord) -> None:
         """Persist a record durably before returning (the caller relies on it)."""
         ...
-
-
-class JsonRecordStore:
-    """One small JSON file per story, next to its output, replaced atomically on each save."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def path_for(self, story: str) -> Path:
-        """The state file of a story."""
-        return self.directory / f".{story}.render.json"
-
-    def load(self, story: str) -> TaskRecord | None:
-        """The record of a story, or None (a damaged file counts as none)."""
-        try:
-            return TaskRecord.model_validate_json(self.path_for(story).read_text("utf-8"))
-        except (OSError, ValidationError, ValueError):
-            return None
-
-    def save(self, record: TaskRecord) -> None:
-        """Write the record atomically and durably."""
-        atomic_write_text(self.path_for(record.story), record.model_dump_json(indent=2))
-
-    def delete(self, story: str) -> None:
-        """Forget a story's record."""
-        self.path_for(story).unlink(missing_ok=True)
 
 
 class MemoryRecordStore:
@@ -127,20 +103,20 @@ def resume_action(
     fingerprint: str,
     output_exists: bool,
     resubmit: bool = False,
-    force: bool = False,
+    new_take: bool = False,
 ) -> Action:
     """What a (re)run should do first, given what the last run left behind."""
     if record is None or record.fingerprint != fingerprint:
         return "submit"  # never rendered, or the story changed: a different request
-    if force:
+    if new_take:
         return "submit"
     match record.phase:
-        case "new" | "uploading":
+        case "queued" | "uploading":
             return "submit"  # no create was ever sent
         case "submitting":
             # A create may have gone out: find its task before anything is sent again.
             return "submit" if resubmit else "reconcile"
-        case "needs_attention":
+        case "needs-attention":
             if resubmit:
                 return "submit"
             return "reconcile" if record.task_id is None else "poll"

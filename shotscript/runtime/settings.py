@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shotscript.compiler.capabilities import capabilities
+from shotscript.facts.capabilities import capabilities
+from shotscript.facts.service import service
 from shotscript.runtime import constants as C
 from shotscript.runtime.errors import ConfigError
 from shotscript.runtime.poll_schedule import PollSchedule, scale_from_env
@@ -61,7 +62,7 @@ def resolve_base_url(
 def check_base_url(url: str) -> str:
     """A base URL without trailing slash, refused unless it is an absolute http(s) URL."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in service().base_url_schemes or not parts.hostname:
         raise ConfigError(f"base URL must be an http(s) URL, not {url!r}")
     if parts.username or parts.password:
         # Credentials in a URL would end up in sidecars and logs.

@@ -9,8 +9,11 @@ from typing import Any
 
 from shotscript import __version__
 from shotscript.compiler.payload import Payload
+from shotscript.facts.service import output_fps
 from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.download import VideoProbe
+
+FPS = output_fps()
 
 SIDECAR_VERSION = 1
 
@@ -48,7 +51,7 @@ def checks(payload: Payload, probe: VideoProbe) -> dict[str, dict[str, Any]]:
             # Encoders round to whole frames: allow a frame's worth and a little more.
             "ok": abs(probe.duration - payload.duration) <= 0.1,
         },
-        "fps": {"expected": 30, "actual": round(probe.fps, 3), "ok": abs(probe.fps - 30) < 0.01},
+        "fps": {"expected": FPS, "actual": round(probe.fps, 3), "ok": abs(probe.fps - FPS) < 0.01},
     }
 
 

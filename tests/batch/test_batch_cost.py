@@ -150,7 +150,7 @@ def test_the_cost_command(tmp_path: Path) -> None:
         assert (s["input_seconds"], s["output_seconds"], s["billed_seconds"]) == (input_s, output_s, billed)
         assert (s["price"], s["cost"], s["exact"]) == (price, cost, False)
     assert data["total"]["billed_seconds"] == 2 * sum(v[2] for v in SEEDS.values())
-    assert data["prices"]["date"] == "2026" and "not the official" in data["prices"]["source"]
+    assert data["prices"]["date"].startswith("2026") and "模型价格" in data["prices"]["source"]
 
     text = runner.invoke(cli, ["cost", str(STORIES / "seed" / "pet.shot")])
     assert text.exit_code == 0

@@ -14,15 +14,14 @@ from pathlib import Path
 import pytest
 
 from shotscript.batch.journal import (
-    PHASE_STATE,
     JournalError,
     JournalStore,
     PlannedRow,
     open_journal,
 )
 from shotscript.batch.lock import folder_busy, folder_lock
-from shotscript.batch.migrations import MIGRATIONS, STATES
-from shotscript.runtime.record import JsonRecordStore, TaskRecord
+from shotscript.batch.migrations import _M001_STATES, MIGRATIONS
+from shotscript.runtime.record import STATES, TaskRecord
 from tests.batch.batch_helpers import KEY, ROOT
 
 
@@ -38,15 +37,15 @@ def row(key: str, fp: str = "fp1", **changes: object) -> PlannedRow:
 def test_migrations_run_once_and_are_recorded(tmp_path: Path) -> None:
     with open_journal(tmp_path) as journal:
         names = [r[0] for r in journal.db.execute("SELECT name FROM _migrations")]
-        assert names == [m.__name__ for m in MIGRATIONS] == ["m001_stories"]
+        assert names == [m.__name__ for m in MIGRATIONS] == ["m001_stories", "m002_one_vocabulary"]
         assert journal.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with open_journal(tmp_path) as journal:  # reopening applies nothing again
-        assert journal.db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == 1
+        assert journal.db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == 2
 
 
-def test_states_are_the_issue_s_and_the_runtime_phases_map_onto_them() -> None:
-    assert set(PHASE_STATE.values()) == set(STATES)
-    assert PHASE_STATE["new"] == "queued" and PHASE_STATE["needs_attention"] == "needs-attention"
+def test_one_vocabulary_of_states_which_the_first_migration_s_snapshot_still_matches() -> None:
+    assert STATES == _M001_STATES
+    assert "needs-attention" in STATES and "needs_attention" not in STATES
 
 
 def test_a_database_rejects_unknown_states(tmp_path: Path) -> None:
@@ -65,8 +64,11 @@ def test_plan_keeps_known_rows_and_an_edited_story_is_a_new_row(tmp_path: Path) 
         assert current == {("a", "fp1"): "done", ("b", "fp2"): "queued"}
         every = {(r.key, r.fingerprint, r.current) for r in journal.rows(current_only=False)}
         assert ("b", "fp1", False) in every and len(every) == 3
-        journal.plan([row("a")])  # b left the folder: no longer part of the batch
-        assert [r.key for r in journal.rows()] == ["a"]
+        run = journal.run_started("dashscope", 1)
+        journal.plan([row("a")], run)  # a rendered alone: b stays the folder's, outside the run
+        assert [r.key for r in journal.rows()] == ["a", "b"]
+        assert [r.key for r in journal.run_rows(run)] == ["a"] and [w[0] for w in journal.work(run)] == ["a"]
+        assert journal.counts(run) == {"done": 1}
         assert journal.row("a", "fp1").billed_seconds == 10.0  # type: ignore[union-attr]
 
 
@@ -100,7 +102,7 @@ def test_records_are_kept_in_their_row_with_every_task_id(tmp_path: Path) -> Non
         assert journal.task_ids() == {"task-1", "task-2"}
 
 
-def test_load_falls_back_to_the_story_s_last_record_then_a_single_render_s(tmp_path: Path) -> None:
+def test_load_falls_back_to_the_story_s_last_record(tmp_path: Path) -> None:
     with open_journal(tmp_path) as journal:
         journal.plan([row("a"), row("a", "fp2")])
         JournalStore(journal, "a", "fp1").save(
@@ -109,12 +111,6 @@ def test_load_falls_back_to_the_story_s_last_record_then_a_single_render_s(tmp_p
         # The edited request finds the earlier record (the runtime then abandons its task).
         found = JournalStore(journal, "a", "fp2").load("a")
         assert found is not None and found.fingerprint == "old"
-        # A story rendered alone before (JSON record beside the output) is found too.
-        legacy = JsonRecordStore(tmp_path)
-        legacy.save(TaskRecord(story="b", fingerprint="solo").advance("submitted", task_id="solo-task"))
-        journal.plan([row("b")])
-        found = JournalStore(journal, "b", "fp1", legacy=legacy).load("b")
-        assert found is not None and found.task_id == "solo-task"
 
 
 def test_the_api_key_is_never_written(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ DEFAULTS = {
     "max_running": 5,
     "create_rps": 5.0,
     "poll_rps": 20.0,
+    "accounts": {},
 }
 
 

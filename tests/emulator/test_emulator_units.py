@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.emulator.billing import input_video_seconds, usage
 from shotscript.emulator.faults import FaultInjector, FaultRule, FaultSpec
 from shotscript.emulator.multipart import boundary_of, parse_form
@@ -17,6 +16,7 @@ from shotscript.emulator.responses import ByteRange, parse_range
 from shotscript.emulator.stats import fingerprint
 from shotscript.emulator.tasks import plan_timeline
 from shotscript.emulator.validate import parse_create
+from shotscript.facts.capabilities import capabilities
 from tests.emulator.emulator_helpers import seed_payload
 
 BEIJING = capabilities().regions["beijing"]

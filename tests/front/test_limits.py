@@ -70,7 +70,7 @@ def test_one_hostile_file_does_not_stop_a_folder(tmp_path: Path) -> None:
 
 
 def test_limits_come_from_the_data_file() -> None:
-    text = (Path(__file__).parents[2] / "shotscript/compiler/input_limits.toml").read_text("utf-8")
+    text = (Path(__file__).parents[2] / "shotscript/facts/input_limits.toml").read_text("utf-8")
     for name in ("file_bytes", "lines", "line_chars", "yaml_nodes", "number_chars",
                  "reference_chars", "file_name_bytes"):
         assert f"{name} = " in text

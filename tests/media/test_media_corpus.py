@@ -66,7 +66,7 @@ def test_messages_quote_the_limits_from_the_capability_data(media_dir: Path) -> 
 def test_limits_can_be_overridden(media_dir: Path) -> None:
     from dataclasses import replace
 
-    from shotscript.compiler.capabilities import capabilities
+    from shotscript.facts.capabilities import capabilities
 
     media = dict(capabilities().media)
     media["video"] = replace(media["video"], max_seconds=60)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
+from shotscript.facts.capabilities import capabilities
 
 
 def make_payload(

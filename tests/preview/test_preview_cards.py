@@ -7,8 +7,8 @@ import itertools
 import pytest
 from PIL import Image, ImageChops
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.compiler.payload import Payload
+from shotscript.facts.capabilities import capabilities
 from shotscript.preview.animatic import _cast, shot_frames
 from shotscript.preview.cards import CardPainter
 from shotscript.preview.fonts import latin_fonts, system_fonts

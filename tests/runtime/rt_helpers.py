@@ -9,8 +9,8 @@ from typing import Any
 
 import av
 
-from shotscript.compiler.capabilities import capabilities
 from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
+from shotscript.facts.capabilities import capabilities
 from shotscript.runtime.backend import DashScopeBackend
 from shotscript.runtime.errors import RenderError
 from shotscript.runtime.events import Collect

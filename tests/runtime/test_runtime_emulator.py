@@ -34,8 +34,9 @@ from shotscript.runtime.backend import DashScopeBackend
 from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import Collect
 from shotscript.runtime.lifecycle import RenderResult
-from shotscript.runtime.record import JsonRecordStore, TaskRecord, fingerprint
+from shotscript.runtime.record import MemoryRecordStore, RecordStore, TaskRecord, fingerprint
 from shotscript.runtime.settings import settings_from_env
+from tests.batch.journal_helpers import journal_store, journal_task_id
 
 ROOT = Path(__file__).resolve().parents[2]
 SMARTWATCH = ROOT / "stories" / "seed" / "smartwatch.shot"
@@ -159,12 +160,13 @@ def test_truncated_download_resumes(emu: Emulator, tmp_path: Path, hermetic_env:
 
 def test_failed_task(emu: Emulator, tmp_path: Path, hermetic_env: Path) -> None:
     emu.reset(faults="fail=1", seed=0)
-    result, _ = render(make_payload(), tmp_path)
+    store = MemoryRecordStore()
+    result, _ = render(make_payload(), tmp_path, store=store)
     assert isinstance(result, E.TaskFailedError | E.ServerError), result
     assert result.task_id
     assert not (tmp_path / "story.mp4").exists()
     assert_clean(emu, tmp_path, hermetic_env)
-    record = JsonRecordStore(tmp_path).load("story")
+    record = store.load("story")
     assert record is not None and record.phase == "failed" and record.error
 
 
@@ -187,7 +189,7 @@ def test_bad_key_through_the_cli_is_one_clean_line(
     run = cli(str(SMARTWATCH), "--out", str(tmp_path))
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    assert "error: 401 InvalidApiKey" in run.stderr and "hint:" in run.stderr
+    assert "error: smartwatch: 401 InvalidApiKey" in run.stderr and "hint:" in run.stderr
     assert "bad-key-0123456789" not in run.stderr + run.stdout
 
 
@@ -240,7 +242,6 @@ def test_ctrl_c_records_the_task_and_a_rerun_resumes(
     emu: Emulator, tmp_path: Path, hermetic_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHOTSCRIPT_POLL_SCALE", "1")  # a first wait of ~2 s: time to interrupt
-    state = JsonRecordStore(tmp_path).path_for("smartwatch")
     proc = subprocess.Popen(
         [sys.executable, "-m", "shotscript", "render", str(SMARTWATCH), "--out", str(tmp_path)],
         cwd=ROOT,
@@ -251,15 +252,15 @@ def test_ctrl_c_records_the_task_and_a_rerun_resumes(
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        if state.exists() and json.loads(state.read_text("utf-8")).get("task_id"):
+        if journal_task_id(tmp_path, "smartwatch"):
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "run the same command again" in err
-    record = TaskRecord.model_validate_json(state.read_text("utf-8"))
-    assert record.task_id and record.phase in ("submitted", "running")
+    record = journal_store(tmp_path, "smartwatch", shotscript.load(SMARTWATCH).compile()).load("smartwatch")
+    assert record is not None and record.task_id and record.phase in ("submitted", "running")
     assert not (tmp_path / "smartwatch.mp4").exists()
 
     monkeypatch.setenv("SHOTSCRIPT_POLL_SCALE", "0.05")
@@ -270,7 +271,7 @@ def test_ctrl_c_records_the_task_and_a_rerun_resumes(
     assert_clean(emu, tmp_path, hermetic_env)
 
 
-def _crashed_while_submitting(tmp_path: Path, payload, copies: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _crashed_while_submitting(store: RecordStore, payload, copies: int) -> list[str]:  # type: ignore[no-untyped-def]
     """Simulate a run that sent `copies` creates and died before any answer was recorded."""
     settings = settings_from_env(payload.meta.region)
 
@@ -288,7 +289,7 @@ def _crashed_while_submitting(tmp_path: Path, payload, copies: int) -> list[str]
         submitting_at=time.time(),
         submissions=1,
     )
-    JsonRecordStore(tmp_path).save(record)
+    store.save(record)
     return ids
 
 
@@ -296,8 +297,9 @@ def test_rerun_after_a_crash_mid_create_adopts_the_task(
     emu: Emulator, tmp_path: Path, hermetic_env: Path
 ) -> None:
     payload = make_payload()
-    [task_id] = _crashed_while_submitting(tmp_path, payload, copies=1)
-    result, _ = render(payload, tmp_path, store=JsonRecordStore(tmp_path))
+    store = MemoryRecordStore()
+    [task_id] = _crashed_while_submitting(store, payload, copies=1)
+    result, _ = render(payload, tmp_path, store=store)
     assert isinstance(result, RenderResult), result
     assert result.task_id == task_id
     assert_clean(emu, tmp_path, hermetic_env, creates=1)
@@ -307,8 +309,9 @@ def test_rerun_after_a_crash_before_the_create_left_submits_once(
     emu: Emulator, tmp_path: Path, hermetic_env: Path
 ) -> None:
     payload = make_payload()
-    _crashed_while_submitting(tmp_path, payload, copies=0)
-    result, events = render(payload, tmp_path, store=JsonRecordStore(tmp_path))
+    store = MemoryRecordStore()
+    _crashed_while_submitting(store, payload, copies=0)
+    result, events = render(payload, tmp_path, store=store)
     assert isinstance(result, RenderResult), result
     assert any("no task from that create" in e.message for e in events.of("note"))
     assert_clean(emu, tmp_path, hermetic_env, creates=1)
@@ -320,8 +323,8 @@ def test_a_task_adopted_by_mistake_is_caught_when_it_finishes(
     payload = make_payload()
     # Another story's task, created just before: while it runs, the list cannot tell them apart.
     other = make_payload(prompt="character1 climbs a mountain.")
-    [other_id] = _crashed_while_submitting(tmp_path, other, copies=1)
-    store = JsonRecordStore(tmp_path)
+    [other_id] = _crashed_while_submitting(MemoryRecordStore(), other, copies=1)
+    store = MemoryRecordStore()
     store.save(
         TaskRecord(
             story="story",
@@ -335,7 +338,7 @@ def test_a_task_adopted_by_mistake_is_caught_when_it_finishes(
     assert isinstance(result, E.OutcomeUnknownError), result
     assert other_id in str(result)
     record = store.load("story")
-    assert record is not None and record.phase == "needs_attention" and record.task_id is None
+    assert record is not None and record.phase == "needs-attention" and record.task_id is None
     assert not (tmp_path / "story.mp4").exists()
 
     # Now finished, the other task shows its prompt: the rerun sees it is not ours.
@@ -349,13 +352,13 @@ def test_ambiguous_task_list_needs_attention_until_the_user_resubmits(
     emu: Emulator, tmp_path: Path, hermetic_env: Path
 ) -> None:
     payload = make_payload()
-    _crashed_while_submitting(tmp_path, payload, copies=2)
-    store = JsonRecordStore(tmp_path)
+    store = MemoryRecordStore()
+    _crashed_while_submitting(store, payload, copies=2)
     result, _ = render(payload, tmp_path, store=store)
     assert isinstance(result, E.OutcomeUnknownError), result
     assert result.hint and "--resubmit" in result.hint
     record = store.load("story")
-    assert record is not None and record.phase == "needs_attention"
+    assert record is not None and record.phase == "needs-attention"
     assert emu.stats()["creates"] == 2  # nothing more was sent
 
     again, _ = render(payload, tmp_path, store=store, resubmit=True)
@@ -375,7 +378,7 @@ def test_needs_attention_exit_code(emu: Emulator, tmp_path: Path) -> None:
                 await client.create_task(payload.body(), oss_resolve=False)
 
     asyncio.run(create_twice())
-    JsonRecordStore(tmp_path).save(
+    journal_store(tmp_path, "smartwatch", payload).save(
         TaskRecord(
             story="smartwatch",
             fingerprint=fingerprint(payload, {}),
@@ -394,17 +397,17 @@ def test_cancel_a_recorded_pending_task(emu: Emulator, tmp_path: Path) -> None:
     emu.reset(gen_seconds=4.0)  # PENDING for 0.4 s: ample time to cancel
     payload = make_payload()
     settings = settings_from_env(payload.meta.region)
-    store = JsonRecordStore(tmp_path)
+    store = MemoryRecordStore()
     backend = DashScopeBackend(settings, store=store)
 
     async def create_then_cancel() -> tuple[str, str]:
         async with DashScopeClient(settings) as client:
             task_id = (await client.create_task(payload.body(), oss_resolve=False)).task_id
         store.save(TaskRecord(story="story", fingerprint="f", phase="submitted", task_id=task_id))
-        return task_id, await backend.cancel(tmp_path / "story.mp4", Collect())
+        return task_id, await backend.cancel(tmp_path / "story.mp4", Collect())  # type: ignore[return-value]
 
     created, canceled = asyncio.run(create_then_cancel())
-    assert canceled == created and emu.stats()["cancels"] == 1
+    assert canceled.task_id == created and emu.stats()["cancels"] == 1
     record = store.load("story")
     assert record is not None and record.phase == "failed"
     assert record.error and record.error["kind"] == "task_canceled"
@@ -422,7 +425,7 @@ def test_cancel_of_a_finished_task_is_a_clean_error(emu: Emulator, tmp_path: Pat
     record = TaskRecord(
         story="smartwatch", fingerprint=fingerprint(payload, {}), phase="running", task_id=task_id
     )
-    JsonRecordStore(tmp_path).save(record)
+    journal_store(tmp_path, "smartwatch", payload).save(record)
     time.sleep(0.3)  # past PENDING (about 0.1 s at this time scale)
     run = cli(str(SMARTWATCH), "--out", str(tmp_path), "--cancel")
     assert run.returncode == 1

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rt_helpers import make_payload
 
 from shotscript.runtime.record import (
-    JsonRecordStore,
     MemoryRecordStore,
-    Phase,
+    State,
     TaskRecord,
     fingerprint,
     resume_action,
@@ -19,15 +16,15 @@ from shotscript.runtime.record import (
 FP = "abc"
 
 
-def rec(phase: Phase, task_id: str | None = None, fp: str = FP) -> TaskRecord:
+def rec(phase: State, task_id: str | None = None, fp: str = FP) -> TaskRecord:
     return TaskRecord(story="s", fingerprint=fp, phase=phase, task_id=task_id)
 
 
-# (record, output exists, resubmit, force, expected)
+# (record, output exists, resubmit, new take, expected)
 CASES = [
     (None, False, False, False, "submit"),
     (rec("done", "t", fp="other"), True, False, False, "submit"),  # the story changed
-    (rec("new"), False, False, False, "submit"),
+    (rec("queued"), False, False, False, "submit"),
     (rec("uploading"), False, False, False, "submit"),
     (rec("submitting"), False, False, False, "reconcile"),  # a create may be out there
     (rec("submitting"), False, True, False, "submit"),  # unless the user asks to pay again
@@ -38,35 +35,24 @@ CASES = [
     (rec("done", "t"), False, False, False, "poll"),  # the video was deleted: fetch again
     (rec("done", "t"), True, False, True, "submit"),
     (rec("failed", "t"), False, False, False, "submit"),
-    (rec("needs_attention"), False, False, False, "reconcile"),
-    (rec("needs_attention"), False, True, False, "submit"),
-    (rec("needs_attention", "t"), False, False, False, "poll"),
+    (rec("needs-attention"), False, False, False, "reconcile"),
+    (rec("needs-attention"), False, True, False, "submit"),
+    (rec("needs-attention", "t"), False, False, False, "poll"),
 ]
 
 
-@pytest.mark.parametrize(("record", "exists", "resubmit", "force", "expected"), CASES)
+@pytest.mark.parametrize(("record", "exists", "resubmit", "new_take", "expected"), CASES)
 def test_resume_action(
-    record: TaskRecord | None, exists: bool, resubmit: bool, force: bool, expected: str
+    record: TaskRecord | None, exists: bool, resubmit: bool, new_take: bool, expected: str
 ) -> None:
-    got = resume_action(record, fingerprint=FP, output_exists=exists, resubmit=resubmit, force=force)
+    got = resume_action(record, fingerprint=FP, output_exists=exists, resubmit=resubmit, new_take=new_take)
     assert got == expected
 
 
 def test_advance_notes_the_first_time_a_phase_is_entered() -> None:
-    r = rec("new").advance("submitting", timings={"submitting": 5.0})
+    r = rec("queued").advance("submitting", timings={"submitting": 5.0})
     r2 = r.advance("submitting")
     assert r2.timings["submitting"] == 5.0 and r2.phase == "submitting"
-
-
-def test_json_store_round_trip(tmp_path: Path) -> None:
-    store = JsonRecordStore(tmp_path)
-    assert store.load("s") is None
-    record = rec("submitted", "task-1").model_copy(update={"request_ids": [{"operation": "create"}]})
-    store.save(record)
-    assert store.load("s") == record
-    assert [p.name for p in tmp_path.iterdir()] == [".s.render.json"]  # no temp file left
-    store.path_for("s").write_text("{ not json")
-    assert store.load("s") is None  # damaged = unknown, never a crash
 
 
 def test_memory_store_keeps_history() -> None:

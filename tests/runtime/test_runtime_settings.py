@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shotscript.compiler.capabilities import capabilities
+from shotscript.facts.capabilities import capabilities
 from shotscript.runtime.errors import ConfigError
 from shotscript.runtime.settings import (
     api_key_from_env,
