@@ -20,6 +20,7 @@ from shotscript.compiler.suggest import did_you_mean
 _NAME = re.compile(r"[^\W\d]\w*")
 KINDS = ("video", "image")
 _PATH_PARTS = re.compile(r"[/\\]")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # as compiler/references.py reads a scheme
 
 
 def _too_long(raw: object) -> bool:
@@ -36,7 +37,7 @@ def _reference_problem(source: str) -> str | None:
     lim = limits()
     if len(source) > lim.reference_chars:
         return f"is {len(source)} characters long; at most {lim.reference_chars} are accepted"
-    if "://" not in source:
+    if not _URL.match(source):
         for part in _PATH_PARTS.split(source):
             if len(part.encode("utf-8", "surrogatepass")) > lim.file_name_bytes:
                 return (f"has a file name of {len(part.encode('utf-8', 'surrogatepass'))} bytes; "

@@ -126,7 +126,10 @@ def _parse(text: str, start: str, line_offset: int = 0) -> Any:
                 if add_none:
                     out += [None] * add_none
                 if expand:
-                    out += kids[i].children
+                    if out:
+                        out += kids[i].children
+                    else:  # a left-recursive `*` helper: take its list, do not copy it
+                        out = kids[i].children
                 else:
                     out.append(kids[i])
             if nones:
