@@ -75,3 +75,15 @@ def test_limits_come_from_the_data_file() -> None:
                  "reference_chars", "file_name_bytes"):
         assert f"{name} = " in text
     assert check_file(Path("/nonexistent/x.shot")).diagnostics[0].code == "E111"
+
+
+def test_folder_defaults_with_hostile_numbers_are_diagnostics(tmp_path: Path) -> None:
+    (tmp_path / "shotscript.toml").write_text(
+        "duration = inf\nseed = nan\n[render]\nbudget = nan\n", encoding="utf-8")
+    story = tmp_path / "s.shot"
+    story.write_text(CAST + "shot 0-3s @a 走\n", encoding="utf-8")
+    got = sorted((d.code, d.span.line) for d in check_file(story).diagnostics)
+    assert got == [("E105", 1), ("E105", 2), ("E105", 4)]
+    (tmp_path / "shotscript.toml").write_text("seed = " + "9" * 4301 + "\n", encoding="utf-8")
+    [d] = check_file(story).diagnostics
+    assert d.code == "E110"
