@@ -44,8 +44,8 @@ def check_model_region(
         return model, ""
     r = caps.regions[region]
     if model and model not in r.models:
-        s = model_setting or story.settings.get("region")
-        span = s.value_span if s else None
+        where = model_setting or story.settings.get("region")
+        span = where.value_span if where else None
         elsewhere = [n for n, reg in caps.regions.items() if model in reg.models]
         fix = (" or ".join(f"`region {n}`" for n in elsewhere) + f", or `model {r.models[0]}`" if elsewhere
                else f"use `model {r.models[0]}` or another region")
