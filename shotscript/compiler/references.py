@@ -49,7 +49,10 @@ def kind_by_extension(source: str, media: Capabilities | Mapping[str, MediaLimit
 
 def local_path(source: str, story_path: Path | None) -> Path:
     """A local source resolved against the story file's folder."""
-    p = Path(source).expanduser()
+    try:
+        p = Path(source).expanduser()
+    except RuntimeError:  # `~nobody/x.png`: no such user, so no such file (E308 says so)
+        p = Path(source)
     if not p.is_absolute() and story_path is not None:
         p = story_path.parent / p
     return p
