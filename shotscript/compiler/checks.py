@@ -17,7 +17,7 @@ from shotscript.compiler.references import (
 )
 from shotscript.compiler.sizing import nearest_size
 from shotscript.compiler.suggest import did_you_mean
-from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol
+from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol, capabilities
 
 
 def _names(values: object) -> str:
@@ -265,18 +265,19 @@ def check_structure(story: Story, sink: Sink) -> None:
 
 
 
-def check_remote_references(story: Story, sink: Sink) -> None:
-    """Fetch the start of each http(s) reference (ranged GET) and report what the service
-    may fail to fetch or refuse: unreachable, an error status, not media, a private host."""
+def check_remote_references(story: Story, sink: Sink, media: Mapping[str, MediaLimits] | None = None) -> None:
+    """Fetch the start of each http(s) file (references, voices, first frame; ranged GETs) and
+    report what the service may fail to fetch or refuse: unreachable, an error status, not
+    media, a private host. `media`: the target's limits (default: the default model's)."""
     from shotscript.media.remote import check_remote, probe_remote  # network: only when asked
 
-    members = [m for m in story.cast if scheme(m.source) in ("http", "https") and valid_url(m.source)]
-    # Voices and first frames are fetched by the service too, but only cast references are
-    # probed remotely for now (media/remote.py checks images and videos).
-    if not members:
+    table = media if media is not None else capabilities().media
+    files = [s for s in sources(story)
+             if s.kind in table and scheme(s.source) in ("http", "https") and valid_url(s.source)]
+    if not files:
         return
-    for m, info in zip(members, probe_remote([m.source for m in members]), strict=True):
-        for problem in check_remote(info, m.kind):
+    for src, info in zip(files, probe_remote([s.source for s in files]), strict=True):
+        for problem in check_remote(info, src.kind, table):
             code = "E314" if problem.severity == "error" else "W506"
-            sink.add(code, m.source_span, detail=f"{problem.message} [{problem.code}]",
-                     help=problem.help)
+            sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
+

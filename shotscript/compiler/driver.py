@@ -172,7 +172,9 @@ def check_text(
     story = parse(text, sink, path, name)
     payload = _build_payload(story, sink, capabilities(), model) if story is not None else None
     if story is not None and probe_remote:
-        checks.check_remote_references(story, sink)
+        caps = capabilities()
+        target = payload.model if payload else str(model or story.value("model") or caps.defaults["model"])
+        checks.check_remote_references(story, sink, caps.protocol_of(target).media)
         if sink.errors:
             payload = None
     return Result(shown, text, story, payload, sink.sorted())
