@@ -223,7 +223,7 @@ def _total_length(status: int, headers: httpx.Headers) -> int | None:
     return None
 
 
-def _reason(e: httpx.HTTPError) -> str:
+def _reason(e: httpx.HTTPError | httpx.InvalidURL) -> str:
     if isinstance(e, httpx.TimeoutException):
         return "timed out"
     text = str(e).strip()
