@@ -27,7 +27,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "emulate": ("shotscript.cli.emulate:emulate",
                 "Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT."),
     "fmt": ("shotscript.cli.fmt:fmt",
-            "Rewrite stories in canonical form (settings in order, cast aligned, one line per shot)."),
+            "Rewrite stories in canonical form (cast and shot texts aligned, one line per setting)."),
+    "ledger": ("shotscript.cli.ledger:ledger",
+               "Show the money spent: creates, tasks, billed seconds and cost per day (UTC) and folder."),
     "preview": ("shotscript.cli.preview:preview",
                 "Draw an offline animatic of a story: its size, 30 fps and duration, one card per "
                 "shot with its time, text and cast, a timeline with the cuts."),

@@ -87,9 +87,16 @@ def print_diagnostics(result: Result) -> None:
         click.echo("", err=True)
 
 
-def check_all(files: list[Path], *, probe_remote: bool = False) -> list[Result]:
-    """Check every file (all of them, whatever the first ones gave)."""
-    return [check_file(f, probe_remote=probe_remote) for f in files]
+def check_all(files: list[Path], *, probe_remote: bool = False, model: str | None = None) -> list[Result]:
+    """Check every file (all of them, whatever the first ones gave), for `model` when given."""
+    return [check_file(f, probe_remote=probe_remote, model=model) for f in files]
+
+
+# `--model` retargets every story of a run; it wins over the file and shotscript.toml.
+model_option = click.option(
+    "--model", "model", metavar="MODEL", default=None,
+    help="Target this model for every story (wins over the story and shotscript.toml), "
+    "e.g. wan2.7-r2v or wan2.6-r2v-flash.")
 
 
 def summary(results: list[Result]) -> str:

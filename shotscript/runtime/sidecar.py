@@ -72,6 +72,7 @@ def build_sidecar(
     video_bytes: int,
     resumes: int,
     base_url: str,
+    request_fingerprint: str | None = None,
 ) -> dict[str, Any]:
     """The sidecar document; built from named fields only, so no secret can wander in."""
     service_times = {k: output[k] for k in ("submit_time", "scheduled_time", "end_time") if output.get(k)}
@@ -87,6 +88,7 @@ def build_sidecar(
         "model": sent.model,
         "region": sent.meta.region,
         "base_url": base_url,
+        "request_fingerprint": request_fingerprint,  # the ledger's: a lost journal is rebuilt from it
         "request": sent.body(),
         "prompt": sent.input.prompt,
         "negative_prompt": sent.input.negative_prompt,
