@@ -75,7 +75,7 @@ async def _loopback_guard(request: httpx.Request) -> None:
     # Also every redirect: a loopback server may not send the probe elsewhere.
     if not _is_loopback(request.url.host):
         raise httpx.RequestError(
-            f"not fetched: {ENV_REQUIRE_LOOPBACK} is set and {request.url.host} is not this machine",
+            f"{ENV_REQUIRE_LOOPBACK} is set (not loopback: {request.url.host})",
             request=request,
         )
 
