@@ -185,3 +185,23 @@ def test_a_bidi_file_name_is_printed_escaped(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "\u202e".encode() not in done.stderr + done.stdout
     assert b"ad\\u202eyaml.shot" in done.stderr
+
+
+# --- preflight: before paying, can the result be saved? ---------------------------------------
+
+
+def test_preflight_refuses_what_could_not_be_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shotscript.runtime.atomic import preflight
+    from shotscript.runtime.errors import UnsafePathError
+
+    out = tmp_path / "out"
+    preflight(out / "sub" / "story.mp4", root=out)  # nothing there yet: fine
+    with pytest.raises(OutputError) as info:
+        preflight(out / ("x" * 250 + ".mp4"), root=out)
+    assert "the file name is too long" in info.value.message and info.value.hint
+    out.mkdir()
+    (out / "story.json").symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(UnsafePathError, match=r"story\.json is a symbolic link"):
+        preflight(out / "story.mp4", root=out)
+    with pytest.raises(OutputError, match="no space left"):
+        preflight(out / "big.mp4", root=out, expected_bytes=1 << 62)
