@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cost": ("shotscript.cli.cost:cost",
              "Billed seconds and estimated price of stories (or folders of them, recursively)."),
     "emulate": ("shotscript.cli.emulate:emulate",
-                "Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT."),
+                "Run a DashScope-compatible emulator of the Wan 2.6 and 2.7 r2v APIs on HOST:PORT."),
     "fmt": ("shotscript.cli.fmt:fmt",
             "Rewrite stories in canonical form (cast and shot texts aligned, one line per setting)."),
     "ledger": ("shotscript.cli.ledger:ledger",
