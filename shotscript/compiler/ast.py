@@ -148,6 +148,7 @@ class Story(Node):
     prompt: Text | None = None
     shots: tuple[Shot, ...] = ()
     path: Path | None = field(default=None, **_PLACE)
+    cast_span: Span | None = field(default=None, **_PLACE)  # the `cast` line, when there is one
 
     def value(self, name: str) -> SettingValue | None:
         """The typed value of a setting, or None when it is unset or invalid."""

@@ -95,8 +95,11 @@ def check_duration(duration: int, story: Story, region: str, caps: Capabilities,
         text = (f"whole seconds from {lo} to {hi}" if len(allowed) == hi - lo + 1
                 else " or ".join(str(d) for d in allowed) + " seconds")
         near = min(allowed, key=lambda d: abs(d - duration))
-        sink.add("E201", span, value=duration, region=region, allowed=text,
-                 help=f"use `duration {near}`")
+        fix = f"use `duration {near}`"
+        last = story.shots[-1].timing if story.shots else None
+        if s is None and last is not None:  # the duration came from the shots: fix the last one
+            span, fix = last.span, f"end the last shot at {near} s"
+        sink.add("E201", span, value=duration, region=region, allowed=text, help=fix)
 
 
 def _check_member(m: CastMember, story: Story, caps: Capabilities, sink: Sink) -> None:
@@ -139,21 +142,22 @@ def _check_media(m: CastMember, path: Path, sink: Sink) -> None:
                      help=problem.help)
 
 
-_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106"}
+_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106", "E117"}
 
 
 def check_cast(story: Story, region: str, caps: Capabilities, sink: Sink) -> None:
     """Reference counts, kinds allowed in the region, sources usable, mentions used."""
     cast = story.cast
     lo, hi = caps.limit("references_min"), caps.limit("references_max")
-    cast_span = cast[0].span if cast else None
+    cast_span = cast[0].span if cast else story.cast_span
     # With no cast left because its lines were already reported, "0 references" is noise.
     reported = any(d.code in _CAST_ERRORS for d in sink.items)
     if not lo <= len(cast) <= hi and not (not cast and reported):
         span = cast[hi].span if len(cast) > hi else cast_span
         sink.add("E301", span, count=len(cast), min=lo, max=hi,
-                 help="add a `cast` section with at least one reference" if not cast else
-                 "merge or drop references")
+                 help=("add a `cast` section with at least one reference" if story.cast_span is None
+                       else "add members under `cast`: `  name image path/or/URL`") if not cast
+                 else "merge or drop references")
     videos = [m for m in cast if m.kind == "video"]
     images = [m for m in cast if m.kind == "image"]
     if len(videos) > caps.limit("videos_max"):

@@ -86,7 +86,8 @@ class Sink:
         Written values quoted in a message are shortened (`999…999`): a message stays a line.
         """
         spec = CODES[code]
-        args = {k: shorten(v) if isinstance(v, str) else v for k, v in args.items()}
+        args = {k: shorten(v, 300 if k == "detail" else _QUOTE_MAX) if isinstance(v, str) else v
+                for k, v in args.items()}
         message = spec.message.format(**args) if args or "{" in spec.message else spec.message
         span = span or NOWHERE
         self.items.append(

@@ -9,7 +9,7 @@ from shotscript.compiler.diagnostics import source_lines
 from shotscript.compiler.mentions import spell
 from shotscript.compiler.settings import SETTING_ORDER
 
-_TIMING_LIKE = re.compile(r"\d+(?:\.\d+)?(?:[\t ]*-[\t ]*\d+(?:\.\d+)?s?|s)(?![^\s])")
+_TIMING_LIKE = re.compile(r"\d+(?:\.\d+)?(?:[\t ]*-[\t ]*\d+(?:\.\d+)?(?:s|秒)?|s|秒)(?![^\s])")
 
 
 def _num(x: float) -> str:

@@ -66,14 +66,33 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
         _warn_literal_characters(piece.text, 0, piece, sink)
         return [("plain", piece.text, piece.span(0, len(piece.text)))]
     out: list[_Raw] = []
+    skip_to = 0  # after `@` + a bad cast name: the name's characters are taken
     for kind, value, at in scan_text(piece.text):
+        if at < skip_to:
+            if at + len(value) <= skip_to or kind != "LITERAL":
+                continue
+            value, at = value[skip_to - at:], skip_to
         if kind == "LITERAL":
             _warn_literal_characters(value, at, piece, sink)
             out.append(("plain", value, piece.span(at, len(value))))
         elif kind == "ESCAPED_AT":
             out.append(("plain", "@", piece.span(at, 2)))
         elif kind == "LONE_AT":
-            sink.add("E311", piece.span(at, 1), help="write `@@` for a literal `@`")
+            # `@🙂` of a cast line already reported as a bad name: a mention, not a new error.
+            bad = next((n for n in names if not _WORD_RUN.fullmatch(n)
+                        and piece.text.startswith(n, at + 1)), None)
+            if bad is not None:
+                out.append(("mention", bad, piece.span(at, len(bad) + 1)))
+                skip_to = at + 1 + len(bad)
+                continue
+            brace = re.match(r"\{([^\s{}]*)", piece.text[at + 1:])
+            sink.add("E311", piece.span(at, 1),
+                     help=f"close the brace: `@{{{brace.group(1)}}}`" if brace
+                     else "write `@@` for a literal `@`")
+            if brace and brace.group(1) in names:  # meant as a mention: no "never mentioned"
+                out.append(("mention", brace.group(1), piece.span(at, len(brace.group()) + 1)))
+                skip_to = at + 1 + len(brace.group())
+                continue
             out.append(("plain", "@", piece.span(at, 1)))
         elif kind == "BRACED_MENTION":
             name = value[2:-1].strip()
