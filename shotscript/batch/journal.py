@@ -313,11 +313,21 @@ class Journal:
         return frozenset(r[0] for r in self.db.execute("SELECT task_id FROM tasks"))
 
     def record(self, key: str, fingerprint: str) -> TaskRecord | None:
-        """The runtime's record kept in a row, if any."""
+        """The runtime's record kept in a row; None if the row never started. A row that cannot
+        be read — a damaged record, another version's, a live state without a record — fails
+        closed: an `unreadable` record, which is reconciled and never submitted."""
         found = self.db.execute(
-            "SELECT record FROM stories WHERE key = ? AND fingerprint = ?", (key, fingerprint)
+            "SELECT record, state, task_id FROM stories WHERE key = ? AND fingerprint = ?", (key, fingerprint)
         ).fetchone()
-        return _record(found[0]) if found else None
+        if found is None:
+            return None
+        text, state, task_id = found
+        record = _record(text)
+        if record is not None:
+            return record
+        if text is None and state in ("queued", "failed", "done"):
+            return None  # never started here (a failure to compile, a copy of another story's video)
+        return unreadable_record(key, task_id, f"its journal row ({state}) cannot be read")
 
     def latest(self, key: str) -> JournalRow | None:
         """The most recently written row of a story that holds a record, whatever its request."""
@@ -329,13 +339,15 @@ class Journal:
         return _row(found) if found else None
 
     def latest_record(self, key: str) -> TaskRecord | None:
-        """The most recently written record of a story, whatever its request."""
+        """The most recently written record of a story, whatever its request (fails closed)."""
         found = self.db.execute(
-            "SELECT record FROM stories WHERE key = ? AND record IS NOT NULL "
+            "SELECT record, task_id FROM stories WHERE key = ? AND record IS NOT NULL "
             "ORDER BY updated_at DESC LIMIT 1",
             (key,),
         ).fetchone()
-        return _record(found[0]) if found else None
+        if found is None:
+            return None
+        return _record(found[0]) or unreadable_record(key, found[1], "its journal record cannot be read")
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -459,6 +471,17 @@ def _record(text: str | None) -> TaskRecord | None:
         return None
 
 
+def unreadable_record(key: str, task_id: str | None, why: str) -> TaskRecord:
+    """What is known of a story whose record cannot be read: that a task may exist."""
+    error = {
+        "kind": "needs_attention",
+        "message": f"{key}: {why}; a task may exist, so nothing is sent until it is found",
+        "retryable": False,
+    }
+    return TaskRecord(story=key, fingerprint="", phase="needs-attention", task_id=task_id, unreadable=True,
+                      error=error)  # fmt: skip
+
+
 class JournalStore:
     """The runtime's `RecordStore` for one output of a batch: the record in its journal row."""
 
@@ -476,8 +499,13 @@ class JournalStore:
         self.on_save = on_save
 
     def load(self, story: str) -> TaskRecord | None:
-        """This request's record; else the story's latest one (an edit abandons its task)."""
-        return self.journal.record(self.key, self.fingerprint) or self.journal.latest_record(self.key)
+        """This request's record; else the story's latest one (an edit abandons its task), unless
+        that one cannot be read (another request's: this one may be sent)."""
+        found = self.journal.record(self.key, self.fingerprint)
+        if found is not None:
+            return found
+        latest = self.journal.latest_record(self.key)
+        return None if latest is None or latest.unreadable else latest
 
     def save(self, record: TaskRecord) -> None:
         """Write the record into the row, durably, and tell the runner the new state."""

@@ -58,6 +58,8 @@ def after_error(
             return "reconcile" if task_id is None else "resume"
         case "submitting" | "done":
             return "give_up"
+        case _:  # a state this version does not know: leave it to the next run's reconciliation
+            return "give_up"
 
 
 def retry_delay(attempt: int, rand: float, scale: float = 1.0) -> float:

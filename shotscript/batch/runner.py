@@ -31,6 +31,7 @@ from shotscript.batch.thumbnails import make_thumbnail, thumbnail_path
 from shotscript.runtime.backend import Backend
 from shotscript.runtime.errors import RenderError
 from shotscript.runtime.events import Event
+from shotscript.runtime.ledger import billed_from_usage
 from shotscript.runtime.record import STATES, RecordStore
 from shotscript.runtime.sidecar import sidecar_path
 
@@ -83,18 +84,6 @@ def usage_of(sidecar: Path) -> dict[str, Any] | None:
     return usage if isinstance(usage, dict) and usage else None
 
 
-def billed_from_usage(usage: dict[str, Any] | None) -> float | None:
-    """Billed seconds from a usage block: `duration`, else input plus output seconds."""
-    if not usage:
-        return None
-    total = usage.get("duration")
-    if isinstance(total, int | float) and not isinstance(total, bool):
-        return float(total)
-    parts = [usage.get("input_video_duration"), usage.get("output_video_duration")]
-    numbers = [float(p) for p in parts if isinstance(p, int | float) and not isinstance(p, bool)]
-    return sum(numbers) if numbers else None
-
-
 def reason(error: dict[str, Any] | None) -> str | None:
     """One line saying why a story failed."""
     if not error:
@@ -132,6 +121,7 @@ class BatchRunner:
         self._holding: set[str] = set()
         self.skipped: set[str] = set()  # stories this run found done
         self.notes: dict[str, str] = {}  # story -> how it got its video without a task of its own
+        self._paid_elsewhere: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         # Thumbnails can wait: a thread of their own, so that the probes and hashing of the
         # stories in flight never queue behind them.
@@ -265,18 +255,24 @@ class BatchRunner:
             }
         self.stores.fingerprints[key] = fingerprint
         try:
-            await self.backend.render(payload, out_path, self._sink(key))
+            result = await self.backend.render(payload, out_path, self._sink(key))
         except RenderError as exc:
             return {**exc.to_dict(), "hint": exc.hint} if exc.hint else exc.to_dict()
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a backend's bug must not end the batch: report it as the reason
             return {"kind": "internal", "message": f"{type(exc).__name__}: {exc}", "retryable": False}
+        if result.reused:
+            self.notes[key] = result.reused
+        if not result.billed_here:
+            self._paid_elsewhere.add(key)
         return None
 
     async def _finish_done(self, key: str, fingerprint: str, out_path: Path) -> None:
         usage = usage_of(sidecar_path(out_path))
         billed = billed_from_usage(usage)  # None for an animatic: nothing was billed
+        if key in self._paid_elsewhere:
+            billed = 0.0  # a copy of a video another render paid for
         self.journal.update(
             key, fingerprint, state="done", video=f"{key}.mp4", usage=usage, billed_seconds=billed,
             error=None, timings={"finished": time.time()},
@@ -286,9 +282,10 @@ class BatchRunner:
         self.display.finished(key, "done")
 
     def _finish_failed(self, key: str, fingerprint: str, state: State, error: dict[str, Any]) -> None:
-        if state == "submitting":
-            # The create may have made a task whose id could not be recorded (a disk full, a
-            # bug): never "failed" — a rerun, --retry-failed or not, reconciles it first.
+        if state not in ("queued", "uploading", "failed", "submitted", "running", "downloading", "done"):
+            # "submitting" (or a state this version does not know): the create may have made a
+            # task whose id could not be recorded (a disk full, a bug). Never "failed": a rerun,
+            # --retry-failed or not, reconciles it first.
             self.journal.update(key, fingerprint, state="needs-attention", error=error)
             shown: State = "needs-attention"
         elif state in ("submitted", "running", "downloading", "needs-attention"):

@@ -94,6 +94,13 @@ def _backend(
         first = settings(str(capabilities().defaults["region"]))
     except RenderError as exc:
         raise BatchError(exc.message, exc.hint) from None
+    from shotscript.runtime.ledger import LedgerError, open_ledger
+
+    try:  # fail closed: without the ledger, no create is sent
+        ledger = open_ledger()
+    except LedgerError as exc:
+        raise BatchError(str(exc), "move the damaged file aside only if you know what it held; "
+                         "nothing was sent") from None  # fmt: skip
     transport = PacedTransport(pacer)
 
     def make(payload: Payload) -> Backend:
@@ -105,6 +112,7 @@ def _backend(
             transport=transport,
             resubmit=request.resubmit,
             new_take=request.new_take,
+            ledger=ledger,
         )
 
     return RegionRouter(make), transport, first.api_key
@@ -222,7 +230,8 @@ class Session:
             self.console.print(message)
             code = Exit.INTERRUPTED if how == "interrupted" else Exit.TERMINATED
             return RenderOutcome(code, results, journal.path, html, message)
-        return RenderOutcome(exit_for(journal.counts(self.run_id)), results, journal.path, html)
+        stopped = [(r.error or {}).get("kind") for r in results if r.state not in ("done", "needs-attention")]
+        return RenderOutcome(exit_for(journal.counts(self.run_id), stopped), results, journal.path, html)
 
 
 def _result(row: JournalRow, out_dir: Path, runner: BatchRunner) -> StoryResult:

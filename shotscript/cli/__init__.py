@@ -25,9 +25,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cost": ("shotscript.cli.cost:cost",
              "Billed seconds and estimated price of stories (or folders of them, recursively)."),
     "emulate": ("shotscript.cli.emulate:emulate",
-                "Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT."),
+                "Run a DashScope-compatible emulator of the Wan 2.6 and 2.7 r2v APIs on HOST:PORT."),
     "fmt": ("shotscript.cli.fmt:fmt",
             "Rewrite stories in canonical form (cast and shot texts aligned, one line per setting)."),
+    "ledger": ("shotscript.cli.ledger:ledger",
+               "Show the money spent: creates, tasks, billed seconds and cost per day (UTC) and folder."),
     "preview": ("shotscript.cli.preview:preview",
                 "Draw an offline animatic of a story: its size, 30 fps and duration, one card per "
                 "shot with its time, text and cast, a timeline with the cuts."),

@@ -69,8 +69,8 @@ _TABLE: tuple[Code, ...] = (
     Code("W105", "wide-form", "warning", "A full-width character where its ASCII twin is meant.",
          "`{char}` is full-width; it is read as `{ascii}`"),
     # E2xx: time
-    Code("E201", "duration", "error", "Duration outside what the region allows.",
-         "duration {value} s is not allowed in {region}: {allowed}"),
+    Code("E201", "duration", "error", "Duration outside what the model allows.",
+         "duration {value} s is not allowed for {target}: {allowed}"),
     Code("E202", "whole-seconds", "error", "A time that is not a whole number of seconds.",
          "{what} must be whole seconds; got {value}"),
     Code("E203", "first-shot-start", "error", "The first shot does not start at 0.",
@@ -88,7 +88,7 @@ _TABLE: tuple[Code, ...] = (
     # E3xx: cast and mentions
     Code("E301", "reference-count", "error", "Fewer than 1 or more than 5 references.",
          "{count} references; the API takes {min} to {max}"),
-    Code("E302", "video-count", "error", "More than 3 reference videos.",
+    Code("E302", "video-count", "error", "More reference videos than the model takes.",
          "{count} reference videos; the API takes at most {max}"),
     Code("E303", "image-count", "error", "More reference images than the API takes.",
          "{count} reference images; the API takes at most {max}"),
@@ -150,6 +150,17 @@ _TABLE: tuple[Code, ...] = (
          "`{name}` is declared as {kind} but the URL looks like {actual}"),
     Code("W506", "reference-media", "warning", "A local reference that costs more than needed.",
          "{detail}"),
+    # E5xx / W507+: targets (what one model has and another lacks)
+    Code("E501", "target-lacks", "error", "An input or setting the target model does not have.",
+         "{model} has no {what}; {models} {have} it"),
+    Code("E502", "size-table", "error", "A resolution or ratio outside the model's size table.",
+         "{name} `{value}` is not accepted by {model} (it takes {allowed})"),
+    Code("E503", "two-sizes", "error", "Both `size` and `resolution`/`ratio` in one story.",
+         "`size` and `{other}` are two spellings of one setting; a story uses one of them"),
+    Code("W507", "first-frame-ratio", "warning", "A ratio together with a first frame.",
+         "with a first_frame, {model} follows the first frame's aspect ratio, not {what}"),
+    Code("W508", "target-drops", "warning", "A setting the target model has no use for; not sent.",
+         "{model} has no {what}: it is not sent ({why})"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}
@@ -163,7 +174,8 @@ def markdown() -> str:
         "Every diagnostic `shotscript check` can print. Generated from",
         "`shotscript/compiler/codes.py` (a test keeps this page equal to it).",
         "E1xx: the file and its syntax; E2xx: time; E3xx: cast, references and mentions;",
-        "E4xx: model, region and parameters; W5xx: warnings (exit status stays 0).",
+        "E4xx: model, region and parameters; E5xx: what the target model lacks (docs/targets.md);",
+        "W5xx: warnings (exit status stays 0).",
         "",
         "| code | name | severity | meaning | message |",
         "|---|---|---|---|---|",

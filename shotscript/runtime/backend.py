@@ -12,6 +12,7 @@ from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
 from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import EventSink
+from shotscript.runtime.ledger import Ledger, open_ledger, request_lock, state_home
 from shotscript.runtime.lifecycle import Canceled, Lifecycle, RenderResult, SubmitGate, cancel_recorded
 from shotscript.runtime.record import MemoryRecordStore, RecordStore
 from shotscript.runtime.settings import RuntimeSettings
@@ -44,6 +45,7 @@ class DashScopeBackend:
         stores: Callable[[Path], RecordStore] | None = None,
         known_tasks: Callable[[], frozenset[str]] | None = None,
         submit_gate: SubmitGate | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -56,6 +58,9 @@ class DashScopeBackend:
         self.known_tasks = known_tasks
         self.submit_gate = submit_gate
         self.uploads = UploadCache(settings.home / C.UPLOAD_CACHE_FILE)
+        # The per-user ledger of money spent: every create, from any folder, goes through it.
+        self.home = state_home()
+        self._ledger = ledger
 
     def store_for(self, out_path: Path) -> RecordStore:
         """The record store of an output: the engine's journal row, the one given, or memory."""
@@ -65,8 +70,16 @@ class DashScopeBackend:
             self.store = MemoryRecordStore()
         return self.store
 
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger, opened on first use."""
+        if self._ledger is None:
+            self._ledger = open_ledger(self.home)
+        return self._ledger
+
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
         """Upload, submit (or resume), poll and download one story."""
+        home = self.home
         async with DashScopeClient(self.settings, events=events, transport=self.transport) as client:
             lifecycle = Lifecycle(
                 client=client,
@@ -75,6 +88,8 @@ class DashScopeBackend:
                 events=events,
                 resubmit=self.resubmit,
                 new_take=self.new_take,
+                ledger=self.ledger,
+                request_lock=lambda key: request_lock(home, key),
             )
             if self.known_tasks is not None:
                 lifecycle.known_tasks = self.known_tasks

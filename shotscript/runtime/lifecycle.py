@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -26,12 +27,14 @@ from shotscript.runtime.errors import (
     error_from_task,
 )
 from shotscript.runtime.events import Event, EventSink, ignore
+from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
 from shotscript.runtime.reconcile import reconcile, same_prompt
-from shotscript.runtime.record import RecordStore, State, TaskRecord, fingerprint, resume_action
+from shotscript.runtime.record import Action, RecordStore, State, TaskRecord, fingerprint, resume_action
 from shotscript.runtime.retry_policy import outcome_unknown
+from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, place
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
-from shotscript.runtime.uploads import UploadCache, file_sha256, upload_references
+from shotscript.runtime.uploads import UploadCache, account_tag, file_sha256, upload_references
 
 Sleep = Callable[[float], Awaitable[None]]
 # Held from writing "submitting" until the create's task id is recorded, and while the task
@@ -52,6 +55,8 @@ class RenderResult:
     probe: VideoProbe | None
     timings: dict[str, float] = field(default_factory=dict)
     skipped: bool = False
+    reused: str | None = None  # how an earlier payment was reused instead of a new task (the line said)
+    billed_here: bool = True  # False when the video was paid for by another render (a copy)
 
 
 @dataclass
@@ -70,7 +75,16 @@ class Lifecycle:
     # is asked at the moment of reconciling, so tasks created meanwhile are known too.
     known_tasks: frozenset[str] | Callable[[], frozenset[str]] = frozenset()
     submit_gate: SubmitGate = contextlib.nullcontext
+    # The per-user ledger of money spent (None: this lifecycle keeps no ledger, e.g. in a unit test).
+    ledger: Ledger | None = None
+    # Held from looking the request up in the ledger until its task id is recorded: two renders
+    # of one request, from any folders, never both send a create (see ledger.request_lock).
+    request_lock: Callable[[str], AbstractAsyncContextManager[object]] | None = None
     _record: TaskRecord | None = field(default=None, init=False)
+    _key: str = field(default="", init=False)  # the ledger's fingerprint of this request
+    _spend: int | None = field(default=None, init=False)  # the ledger row of the create in flight
+    _out: Path = field(default=Path(), init=False)
+    _sent: Payload | None = field(default=None, init=False)
     _sent_prompt: str | None = field(default=None, init=False)
 
     # --- record keeping -------------------------------------------------------------------
@@ -82,6 +96,8 @@ class Lifecycle:
         return self._record
 
     def _save(self, record: TaskRecord) -> TaskRecord:
+        if record.unreadable and record.task_id is not None:
+            record = record.model_copy(update={"unreadable": False})  # found: readable again
         self.store.save(record)
         self._record = record
         return record
@@ -106,6 +122,8 @@ class Lifecycle:
             if r.path is not None and r.path.is_file()
         }
         fp = fingerprint(payload, digests)
+        self._out = out_path
+        self._sent = payload
         previous = self.store.load(story)
         action = resume_action(
             previous,
@@ -114,7 +132,12 @@ class Lifecycle:
             resubmit=self.resubmit,
             new_take=self.new_take,
         )
-        if previous is not None and previous.fingerprint == fp:
+        if previous is not None and previous.unreadable:
+            # What it said is lost, but a create may have been sent: keep that possibility.
+            self._record = TaskRecord(story=story, fingerprint=fp, phase="needs-attention",
+                                      task_id=previous.task_id, submissions=1, adopted=True,
+                                      unreadable=previous.task_id is None)  # fmt: skip
+        elif previous is not None and previous.fingerprint == fp:
             self._record = previous.model_copy(update={"error": None})
         else:
             self._record = TaskRecord(story=story, fingerprint=fp)
@@ -133,9 +156,88 @@ class Lifecycle:
             self._record = TaskRecord(story=story, fingerprint=fp, submissions=self.record.submissions)
         timings = {**self.record.timings, "started": time.time()}
         self._save(self.record.model_copy(update={"timings": timings}))
-
-        sent = payload
+        settings = self.client.settings
+        account = account_tag(settings.api_key)
+        self._key = request_key(payload, digests, base_url=settings.base_url, account=account)
         self._sent_prompt = payload.input.prompt
+        if previous is not None and previous.unreadable and not self.resubmit:
+            return await self._unreadable(previous, payload, out_path, story)
+        if action != "submit":
+            return await self._go(action, payload, out_path, story)
+        if self.request_lock is None:
+            return await self._fresh(payload, out_path, story)
+        async with self.request_lock(self._key):
+            return await self._fresh(payload, out_path, story)
+
+    async def _fresh(self, payload: Payload, out_path: Path, story: str) -> RenderResult:
+        """A request this folder has not sent: reuse what was paid for it anywhere, else pay."""
+        reuse = None
+        if not self.new_take and not self.resubmit:
+            reuse = from_ledger(self.ledger, self._key, out_path) if self.ledger is not None else None
+            reuse = reuse or from_sidecar(out_path, self._key, payload)
+        if reuse is None:
+            earlier = self.ledger.latest(self._key) if self.ledger is not None and self.new_take else None
+            if earlier is not None:
+                self.events(Event("note", f"--new-take: paying for take {earlier.take + 1} of a request "
+                                          f"already sent (task {earlier.task_id or 'unknown'})"))  # fmt: skip
+            return await self._go("submit", payload, out_path, story)
+        return await self._apply(reuse, payload, out_path, story)
+
+    async def _unreadable(
+        self, previous: TaskRecord, payload: Payload, out_path: Path, story: str
+    ) -> RenderResult:
+        """A record that cannot be read: find the task it may have made; never pay on a guess."""
+        if previous.task_id is not None:
+            return await self._go("poll", payload, out_path, story)
+        reuse = from_ledger(self.ledger, self._key, out_path) if self.ledger is not None else None
+        reuse = reuse or from_sidecar(out_path, self._key, payload)
+        if reuse is not None:
+            return await self._apply(reuse, payload, out_path, story)
+        message = (previous.error or {}).get("message") or f"{story}: its record cannot be read"
+        error = OutcomeUnknownError(
+            str(message),
+            hint="look for its task among the last 24 hours' (the Model Studio console); if none is "
+            "this story's, run the same command with --resubmit",
+        )
+        raise self._fail(error, "needs-attention")
+
+    async def _apply(self, reuse: Reuse, payload: Payload, out_path: Path, story: str) -> RenderResult:
+        """Act on an earlier payment for this request instead of paying again."""
+        self.events(Event("note", reuse.message))
+        match reuse.kind:
+            case "in_place" | "copy":
+                return await self._reuse_video(reuse, payload, out_path, story)
+            case "poll":
+                assert reuse.task_id is not None
+                self._enter("submitted", reuse.message, task_id=reuse.task_id, adopted=True)
+                return await self._go("poll", payload, out_path, story, reused=reuse.message)
+            case "reconcile":
+                self._save(self.record.model_copy(update={"submitting_at": reuse.submitting_at}))
+                return await self._go("reconcile", payload, out_path, story)
+            case _:
+                assert_never(reuse.kind)
+
+    async def _reuse_video(self, reuse: Reuse, payload: Payload, out_path: Path, story: str) -> RenderResult:
+        """Keep (or copy into place) a video this request already paid for, with its sidecar."""
+        if reuse.source is not None:
+            await asyncio.to_thread(place, reuse.source, out_path)
+            source_sidecar = sidecar_path(reuse.source)
+            if source_sidecar.is_file():
+                await asyncio.to_thread(place, source_sidecar, sidecar_path(out_path))
+        if self.ledger is not None and reuse.task_id is not None:
+            self._learn(reuse.task_id)
+            if reuse.source is not None:
+                digest = await asyncio.to_thread(file_sha256, out_path)
+                self.ledger.video(reuse.task_id, out_path, digest, out_path.stat().st_size)
+        self._enter("done", reuse.message, task_id=reuse.task_id, adopted=True)
+        result = self._result(story, out_path, None)
+        return dataclasses.replace(result, reused=reuse.message, billed_here=reuse.source is None)
+
+    async def _go(
+        self, action: Action, payload: Payload, out_path: Path, story: str, *, reused: str | None = None
+    ) -> RenderResult:
+        """Reconcile, submit or poll as `action` says, then download."""
+        sent = payload
         if action == "reconcile":
             sent = payload.with_uploads(self.record.uploads)
             async with self.submit_gate():
@@ -148,10 +250,11 @@ class Lifecycle:
                 await self._submit(sent)
         elif action == "poll":
             sent = payload.with_uploads(self.record.uploads)
-            self.events(Event("note", f"resuming task {self.record.task_id}"))
+            if reused is None:
+                self.events(Event("note", f"resuming task {self.record.task_id}"))
         snapshot = await self._poll()
         probe = await self._download(sent, snapshot, out_path, story)
-        return self._result(story, out_path, probe)
+        return dataclasses.replace(self._result(story, out_path, probe), reused=reused)
 
     def _result(
         self, story: str, out_path: Path, probe: VideoProbe | None, *, skipped: bool = False
@@ -185,7 +288,14 @@ class Lifecycle:
         # Another create only after the task list proved the previous one made nothing.
         for _ in range(C.CREATE_MAX_SENDS):
             # Written before the request leaves: a crash now leaves "submitting" behind, and
-            # the next run reconciles instead of paying again.
+            # the next run reconciles instead of paying again. The ledger first: it outlives
+            # the output folder.
+            if self.ledger is not None:
+                settings = self.client.settings
+                self._spend = self.ledger.submitting(
+                    self._key, sent, base_url=settings.base_url, account=account_tag(settings.api_key),
+                    out_path=self._out, new_take=self.new_take and self.record.submissions == 0,
+                )  # fmt: skip
             self._enter(
                 "submitting",
                 f"submitting {sent.model} ({sent.duration}s, {sent.meta.size})",
@@ -196,26 +306,41 @@ class Lifecycle:
                 created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
             except RenderError as exc:
                 if not outcome_unknown(exc):
+                    if self.ledger is not None and self._spend is not None:
+                        self.ledger.refused(self._spend)
                     raise self._fail(exc, "failed") from None  # refused: no task exists
                 self.events(Event("warning", f"create outcome unknown ({exc.message}); checking"))
                 await self._reconcile_or_raise(sent, request_id=getattr(exc, "request_id", None))
                 if self.record.task_id is not None:
                     return
                 continue
-            self._enter(
-                "submitted",
-                f"task {created.task_id} submitted",
-                task_id=created.task_id,
-                request_ids=[*self.record.request_ids, _rid("create", created.request_id)],
-            )
+            try:
+                if self.ledger is not None and self._spend is not None:
+                    self.ledger.submitted(self._spend, created.task_id)
+            finally:  # the journal too, even when the ledger could not be written
+                self._enter(
+                    "submitted",
+                    f"task {created.task_id} submitted",
+                    task_id=created.task_id,
+                    request_ids=[*self.record.request_ids, _rid("create", created.request_id)],
+                )
             return
         raise self._fail(
-            OutcomeUnknownError(f"create failed {C.CREATE_MAX_SENDS} times without an answer"),
+            OutcomeUnknownError(
+                f"create failed {C.CREATE_MAX_SENDS} times without an answer",
+                hint="check the Model Studio console for tasks of this story before running again",
+            ),
             "needs-attention",
         )
 
     async def _reconcile_or_raise(self, sent: Payload, request_id: str | None = None) -> None:
         """Adopt the task an unanswered create made; mark the story if that cannot be known."""
+        spend = self.ledger.latest(self._key) if self.ledger is not None else None
+        if spend is not None and spend.task_id is not None and spend.live(time.time()):
+            # The ledger got the task id even though the journal did not (a disk full, a crash
+            # between the two writes): it is this very request's.
+            self._enter("submitted", f"task {spend.task_id} found in the ledger", task_id=spend.task_id)
+            return
         sent_at = self.record.submitting_at or time.time()
         verdict = await reconcile(
             self.client,
@@ -223,7 +348,7 @@ class Lifecycle:
             prompt=sent.input.prompt,
             sent_at=sent_at,
             request_id=request_id,
-            known=self.known_tasks() if callable(self.known_tasks) else self.known_tasks,
+            known=self._known(),
             sleep=self.sleep,
             settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
         )
@@ -246,6 +371,22 @@ class Lifecycle:
                 raise self._fail(error, "needs-attention")
             case _:
                 assert_never(verdict.verdict)
+
+    def _learn(self, task_id: str) -> None:
+        """Tell the ledger a task found elsewhere (the list, a sidecar) is this request's."""
+        if self.ledger is None or self._sent is None:
+            return
+        settings = self.client.settings
+        account = account_tag(settings.api_key)
+        self.ledger.adopted(self._key, task_id, self._sent, base_url=settings.base_url, account=account,
+                            out_path=self._out)  # fmt: skip
+
+    def _known(self) -> frozenset[str]:
+        """Task ids that are not this request's: the folder's other stories', the ledger's others."""
+        known = self.known_tasks() if callable(self.known_tasks) else self.known_tasks
+        if self.ledger is not None:
+            known = known | self.ledger.task_ids_except(self._key)
+        return known
 
     async def _poll(self) -> TaskSnapshot:
         task_id = self.record.task_id
@@ -295,10 +436,14 @@ class Lifecycle:
                             ProtocolError(f"task {task_id} SUCCEEDED without a video URL", task_id=task_id)
                         )
                     self._check_adopted(snapshot)
+                    if self.record.adopted:
+                        self._learn(task_id)  # shown to be this request's only now
                     self._note_request("poll", snapshot.request_id)
                     return snapshot
                 case "FAILED":
                     error = error_from_task(snapshot.output, task_id=task_id, request_id=snapshot.request_id)
+                    if self.ledger is not None:
+                        self.ledger.ended(task_id, "failed")
                     raise self._fail(error, "failed")
                 case "CANCELED":
                     raise self._fail(
@@ -353,6 +498,8 @@ class Lifecycle:
                 policy=self.client.settings.retry,
                 sleep=self.sleep,
                 rand=self.rand,
+                limits=self.client.settings.limits,
+                max_bytes=self.client.settings.limits.video_cap(sent.duration, sent.meta.tier),
             )
         except RenderError as exc:
             raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again
@@ -375,11 +522,16 @@ class Lifecycle:
             video_bytes=result.bytes,
             resumes=result.resumes,
             base_url=self.client.settings.base_url,
+            request_fingerprint=self._key,
         )
         for name, check in document["checks"].items():
             if not check["ok"]:
                 self.events(Event("warning", f"{name}: expected {check['expected']}, got {check['actual']}"))
         write_sidecar(sidecar_path(out_path), document, secret=self.client.settings.api_key)
+        if self.ledger is not None:
+            digest = await asyncio.to_thread(file_sha256, out_path)
+            self.ledger.ended(snapshot.task_id, "done", billed_from_usage(snapshot.usage))
+            self.ledger.video(snapshot.task_id, out_path, digest, result.bytes)
         self._enter("done", f"{out_path} written")
         return result.probe
 

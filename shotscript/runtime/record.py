@@ -49,6 +49,9 @@ class TaskRecord(BaseModel):
     polls: int = 0
     error: dict[str, Any] | None = None
     updated_at: float = 0.0
+    # Made by a store for a record it could not read (damaged, another version's): a task may
+    # exist, so the story is reconciled, never submitted on a guess.
+    unreadable: bool = False
 
     def advance(self, phase: State, **changes: Any) -> TaskRecord:
         """A copy in a new phase, with the time of entering it noted."""
@@ -106,6 +109,9 @@ def resume_action(
     new_take: bool = False,
 ) -> Action:
     """What a (re)run should do first, given what the last run left behind."""
+    if record is not None and record.unreadable:
+        # Fail closed: whatever it said, a create may have been sent.
+        return "submit" if resubmit else ("poll" if record.task_id else "reconcile")
     if record is None or record.fingerprint != fingerprint:
         return "submit"  # never rendered, or the story changed: a different request
     if new_take:

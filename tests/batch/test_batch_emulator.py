@@ -149,7 +149,7 @@ def test_retry_failed_and_edited_stories(emu: Emulator, tmp_path: Path) -> None:
     emu.reset(faults="")
     retried = run("render", str(stories), "--out", str(out), "--retry-failed")
     after = states(out)
-    assert {k for k, s in after.items() if s == "done"} == retryable
+    assert {k for k, s in after.items() if s == "done"} == retryable, retried.stderr
     assert emu.stats()["creates"] == len(retryable)
     assert retried.returncode == (1 if len(retryable) < 4 else 0)
 

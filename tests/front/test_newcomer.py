@@ -47,7 +47,8 @@ def test_empty_cast_points_at_the_cast_line() -> None:
 
 
 def test_shot_past_the_longest_duration_says_to_end_it_earlier() -> None:
-    assert helps("shot-past-duration.shot") == {"E201": "end the last shot at 10 s"}
+    assert helps("shot-past-duration.shot") == {
+        "E201": "end the last shot at 10 s, or `model wan2.7-r2v`"}
 
 
 def test_yaml_syntax_errors_say_what_to_do() -> None:

@@ -121,7 +121,7 @@ def test_throttling_is_retried_after_retry_after(emu: Emulator, tmp_path: Path, 
     stats = assert_clean(emu, tmp_path, hermetic_env)
     assert stats["faults"]["429"] >= 1
     retries = events.of("retry")
-    assert retries and all(e.data["delay"] == 1.0 for e in retries)  # the header, not back-off
+    assert retries and all(e.data["delay"] == 0.01 for e in retries)  # the header (1 s × scale), not back-off
 
 
 # Seeds chosen so the first create meets the fault; the emulator then tosses a coin whether
@@ -394,7 +394,7 @@ def test_needs_attention_exit_code(emu: Emulator, tmp_path: Path) -> None:
 
 
 def test_cancel_a_recorded_pending_task(emu: Emulator, tmp_path: Path) -> None:
-    emu.reset(gen_seconds=4.0)  # PENDING for 0.4 s: ample time to cancel
+    emu.reset(gen_seconds=100.0)  # PENDING for 10 s: ample time to cancel, even on a loaded machine
     payload = make_payload()
     settings = settings_from_env(payload.meta.region)
     store = MemoryRecordStore()
@@ -426,7 +426,14 @@ def test_cancel_of_a_finished_task_is_a_clean_error(emu: Emulator, tmp_path: Pat
         story="smartwatch", fingerprint=fingerprint(payload, {}), phase="running", task_id=task_id
     )
     journal_store(tmp_path, "smartwatch", payload).save(record)
-    time.sleep(0.3)  # past PENDING (about 0.1 s at this time scale)
+
+    async def status() -> str:
+        async with DashScopeClient(settings) as client:
+            return (await client.get_task(task_id)).status
+
+    deadline = time.monotonic() + 60
+    while asyncio.run(status()) == "PENDING" and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the emulator says it is past PENDING
     run = cli(str(SMARTWATCH), "--out", str(tmp_path), "--cancel")
     assert run.returncode == 1
     assert "Traceback" not in run.stderr and "PENDING" in run.stderr
