@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shotscript.compiler.ast import CastMember, Setting, Shot, Span, Story, Text, Timing
+from shotscript.compiler.ast import (
+    CastMember,
+    ReferenceKind,
+    Setting,
+    Shot,
+    Span,
+    Story,
+    Text,
+    Timing,
+)
 from shotscript.compiler.diagnostics import Sink, shorten
 from shotscript.compiler.input_limits import limits
 from shotscript.compiler.mentions import Piece, build_text, resolve
@@ -183,8 +193,8 @@ class StoryBuilder:
                           expected="a source", help=f"write `voice path/to/{name}.mp3` or a URL")
             return
         self.cast.append(
-            CastMember(name=name, kind=kind, source=source.strip(), span=name_span,
-                       source_span=source_span, voice=voice.strip() if voice else None,
+            CastMember(name=name, kind=typing.cast(ReferenceKind, kind), source=source.strip(),
+                       span=name_span, source_span=source_span, voice=voice.strip() if voice else None,
                        voice_span=voice_span or name_span)
         )
 

@@ -102,11 +102,13 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
             out.append(("mention", name, span))
         else:  # MENTION: @ + a run of word characters, resolved by the longest cast name
             word = value[1:]
-            name = resolve(word, names)
-            if name is None:
+            found = resolve(word, names)
+            if found is None:
                 ascii_run = _ASCII_RUN.match(word)
                 name = ascii_run.group() if ascii_run else word
                 _unknown(name, word, piece.span(at, len(name) + 1), names, sink)
+            else:
+                name = found
             out.append(("mention", name, piece.span(at, len(name) + 1)))
             rest = word[len(name) :]
             if rest:
