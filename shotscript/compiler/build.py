@@ -23,7 +23,7 @@ from shotscript.compiler.ast import (
 )
 from shotscript.compiler.diagnostics import Sink, shorten
 from shotscript.compiler.input_limits import limits
-from shotscript.compiler.mentions import Piece, build_text, resolve
+from shotscript.compiler.mentions import Names, Piece, build_text, resolve
 from shotscript.compiler.settings import SETTINGS, convert
 from shotscript.compiler.suggest import did_you_mean
 
@@ -99,6 +99,8 @@ class StoryBuilder:
     # Every name the cast declares, even with a bad reference: mentions of it are not
     # reported again as unknown.
     _declared: list[str] = field(default_factory=list)
+    _declared_set: set[str] = field(default_factory=set)
+    _names: Names = field(default_factory=lambda: Names(()))
 
     def once(self, name: str, span: Span) -> bool:
         """Whether a section or setting is seen for the first time (reporting repeats)."""
@@ -148,8 +150,9 @@ class StoryBuilder:
 
     def declare(self, name: str) -> None:
         """A cast name whose line is reported bad: mentions of it are not reported again."""
-        if name not in self._declared:
+        if name not in self._declared_set:
             self._declared.append(name)
+            self._declared_set.add(name)
 
     def member(
         self,
@@ -170,10 +173,10 @@ class StoryBuilder:
             example = f"`{word}{''.join(c for c in name if c.isdigit())}`" if word else "`girl`"
             self.sink.add("E312", name_span, name=name, help=f"name it with a word, e.g. {example}")
             return
-        if name in self._declared:
+        if name in self._declared_set:
             self.sink.add("E305", name_span, name=name, help="give each cast member its own name")
             return
-        self._declared.append(name)
+        self.declare(name)
         if kind is None or source is None:
             what = "a kind (`video` or `image`) and a source" if kind is None else "a source"
             self.sink.add("E106", name_span, what=f"cast member `{name}`", expected=what,
@@ -222,11 +225,11 @@ class StoryBuilder:
     def _text(self, what: str, pieces: list[Piece], span: Span) -> Text:
         for p in pieces:
             for m in _WIDE_AT.finditer(p.text):
-                name = resolve(m.group(1), self._declared)
+                name = resolve(m.group(1), self._names)
                 if name is not None:
                     self.sink.add("W104", p.span(m.start(), len(name) + 1), name=name,
                                   help=f"write `@{name}` to mention it")
-        text = build_text(pieces, self._declared, self.sink, span)
+        text = build_text(pieces, self._names, self.sink, span)
         if not text.segments or all(
             getattr(s, "text", "x").strip() == "" for s in text.segments
         ):
@@ -235,6 +238,7 @@ class StoryBuilder:
 
     def finish(self) -> Story:
         """The Story, with every text's mentions resolved against the finished cast."""
+        self._names = Names(self._declared)  # indexed once for every text
         shots = tuple(
             Shot(timing=s.timing, text=self._text(f"shot {i}", s.pieces, s.span), span=s.span)
             for i, s in enumerate(self.shots, 1)

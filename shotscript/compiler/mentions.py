@@ -23,12 +23,43 @@ def is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in "WF"
 
 
+class Names(tuple[str, ...]):
+    """The cast's names in order, indexed once, so that resolving a mention costs the
+    length of the word, not the size of the cast."""
+
+    members: frozenset[str]
+    lengths: tuple[int, ...]
+    bad: tuple[str, ...]  # names that are not words (reported at their cast line)
+
+    def __new__(cls, names: Sequence[str]) -> Names:
+        self = super().__new__(cls, names)
+        self.members = frozenset(self)
+        self.lengths = tuple(sorted({len(n) for n in self}, reverse=True))
+        self.bad = tuple(n for n in self if not _WORD_RUN.fullmatch(n))
+        return self
+
+
+def names_of(names: Sequence[str]) -> Names:
+    """`names` as an index (itself when it already is one)."""
+    return names if isinstance(names, Names) else Names(names)
+
+
 def resolve(word: str, names: Sequence[str]) -> str | None:
     """The cast name `@word` refers to: the longest name that starts `word`.
 
     An ASCII name may not run into further ASCII letters or digits (`@girls` is not
     `@girl` + `s`); any name may run into CJK text (`@girl在办公室`).
     """
+    if isinstance(names, Names):
+        for k in names.lengths:
+            name = word[:k]
+            if len(name) < k or name not in names.members:
+                continue
+            rest = word[k:]
+            if rest and _ASCII_WORD.match(name[-1]) and _ASCII_WORD.match(rest[0]):
+                continue
+            return name
+        return None
     best: str | None = None
     for name in names:
         if not word.startswith(name) or (best is not None and len(name) <= len(best)):
@@ -79,8 +110,7 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
             out.append(("plain", "@", piece.span(at, 2)))
         elif kind == "LONE_AT":
             # `@🙂` of a cast line already reported as a bad name: a mention, not a new error.
-            bad = next((n for n in names if not _WORD_RUN.fullmatch(n)
-                        and piece.text.startswith(n, at + 1)), None)
+            bad = next((n for n in names_of(names).bad if piece.text.startswith(n, at + 1)), None)
             if bad is not None:
                 out.append(("mention", bad, piece.span(at, len(bad) + 1)))
                 skip_to = at + 1 + len(bad)
@@ -120,16 +150,18 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
 
 def _unknown(shown: str, word: str, span: Span, names: Sequence[str], sink: Sink) -> None:
     """Report an unknown mention, suggesting the cast name it most likely meant."""
-    candidates = [shown] + [word[: len(n)] for n in names if len(word) >= len(n)]
+    index = names_of(names)
+    candidates = [shown] + [word[:k] for k in index.lengths if len(word) >= k]
     best = None
     for c in candidates:
-        best = closest(c, names, cutoff=0.5)
+        best = closest(c, index, cutoff=0.5)
         if best:
             break
     if best:
         hint = f"did you mean `@{best}`?"
     elif names:
-        hint = "the cast is: " + ", ".join(f"`{n}`" for n in names)
+        shown_names = ", ".join(f"`{n}`" for n in names[:8]) + (", …" if len(names) > 8 else "")
+        hint = "the cast is: " + shown_names
     else:
         hint = "add a `cast` section that names it"
     sink.add("E310", span, name=shown, help=hint if best else hint + " (`@@` writes a literal `@`)")
@@ -162,6 +194,7 @@ def build_text(pieces: Sequence[Piece], names: Sequence[str], sink: Sink, span: 
     # Runs of plain text are gathered as lists and joined once: linear however many
     # lines or `@@` a text has.
     raw: list[tuple[str, list[str], Span | None]] = []
+    names = names_of(names)
     for part in join(pieces):
         found = [("plain", part, None)] if isinstance(part, str) else _parse_piece(part, names, sink)
         for kind, value, at in found:

@@ -81,7 +81,7 @@ def lay_out(shots: tuple[Shot, ...], duration: int, sink: Sink) -> list[Slot] | 
         assert left is not None and right is not None
         untimed = [k for k in range(i, j) if lengths[k] is None]
         if untimed:
-            spare = right - left - sum(lengths[k] or 0 for k in range(i, j) if k not in untimed)
+            spare = right - left - sum(lengths[k] or 0 for k in range(i, j))  # untimed: None
             if spare < len(untimed):
                 sink.add("E208", shots[untimed[0]].span, count=len(untimed), seconds=max(spare, 0),
                          help="shorten the timed shots or raise `duration`")

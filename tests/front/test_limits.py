@@ -26,12 +26,12 @@ def test_a_file_over_the_size_limit_is_one_diagnostic() -> None:
 
 
 def test_a_line_of_a_million_at_signs_is_one_diagnostic() -> None:
-    assert codes(CAST + "prompt " + "@" * 1_000_000 + "\n") == [("E114", 3, 20_001)]
+    assert codes(CAST + "prompt " + "@" * 1_000_000 + "\n") == [("E114", 3, 10_001)]
 
 
 def test_long_texts_within_the_limits_still_compile() -> None:
     # 15,000 continued lines and 4,000 `@@`: built in one pass (timings: benchmarks/fuzz.py).
-    text = CAST + "duration 5\nprompt @a\n" + "  走\n" * 15_000
+    text = CAST + "duration 5\nprompt @a\n" + "  走\n" * 9_000
     result = check_text(text, name="s.shot")
     assert [d.code for d in result.diagnostics] == ["E408"]  # longer than the API takes
     result = check_text(CAST + "prompt @a " + "@@" * 4_000 + "\n", name="s.shot")
