@@ -30,6 +30,8 @@ from shotscript.compiler.suggest import did_you_mean
 _NAME = re.compile(r"[^\W\d]\w*")
 KINDS = ("video", "image")
 _PATH_PARTS = re.compile(r"[/\\]")
+# Settings whose value is a file or URL, checked like a cast member's reference.
+_REFERENCE_SETTINGS = ("first_frame",)
 _WIDE_AT = re.compile(r"＠(\w+)")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # as compiler/references.py reads a scheme
 
@@ -141,6 +143,15 @@ class StoryBuilder:
             # int() refuses over 4,300 digits, and no seed or duration has more than a few.
             self.sink.add("E116", value_span, what=f"`{name}`", count=len(str(raw).strip()),
                           max=limits().number_chars)
+            value = None
+        elif spec.word and isinstance(raw, str) and len(raw.strip()) > limits().reference_chars:
+            # A one-word value (a size, a ratio, a first frame's URL) this long is none of them.
+            self.sink.add("E116", value_span, what=f"`{name}`", count=len(raw.strip()),
+                          max=limits().reference_chars)
+            value = None
+        elif name in _REFERENCE_SETTINGS and isinstance(raw, str) and _reference_problem(raw.strip()):
+            self.sink.add("E117", value_span, detail=f"`{name}` {_reference_problem(raw.strip())}",
+                          help="use a shorter path, or host the file at a short URL")
             value = None
         else:
             if isinstance(raw, float) and not math.isfinite(raw):

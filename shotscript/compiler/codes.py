@@ -54,7 +54,7 @@ _TABLE: tuple[Code, ...] = (
          "this line has {count} characters; a line may have at most {max}"),
     Code("E115", "yaml-expansion", "error", "YAML aliases that expand past the limit.",
          "YAML aliases expand this document past {max} nodes"),
-    Code("E116", "number-too-long", "error", "A number with more digits than any valid value.",
+    Code("E116", "value-too-long", "error", "A number or one-word value longer than any valid one.",
          "{what} has {count} characters; no valid value has more than {max}"),
     Code("E117", "reference-too-long", "error", "A reference URL or path over the length limit.",
          "{detail}"),
