@@ -87,10 +87,11 @@ def _wide_spaces(st: Tree, text: str, sink: Sink) -> None:
 
 
 def _build(tree: Tree, b: StoryBuilder, text: str = "") -> None:
+    wide = "\u3000" in text  # looked for once: per statement it would cost the whole text
     for st in tree.children:
         if not isinstance(st, Tree):
             continue
-        if "\u3000" in text:
+        if wide:
             _wide_spaces(st, text, b.sink)
         kids = st.children
         if st.data == "setting":
