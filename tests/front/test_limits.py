@@ -87,3 +87,22 @@ def test_folder_defaults_with_hostile_numbers_are_diagnostics(tmp_path: Path) ->
     (tmp_path / "shotscript.toml").write_text("seed = " + "9" * 4301 + "\n", encoding="utf-8")
     [d] = check_file(story).diagnostics
     assert d.code == "E110"
+
+
+def test_a_checker_bug_on_one_file_does_not_stop_the_folder(tmp_path: Path, monkeypatch) -> None:
+    from shotscript.compiler import driver
+
+    real = driver.check_file
+
+    def flaky(path: Path, **kwargs: object) -> object:
+        if path.name == "a.shot":
+            raise RuntimeError("boom")
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(driver, "check_file", flaky)
+    for name in ("a.shot", "b.shot"):
+        (tmp_path / name).write_text(CAST + "shot 0-3s @a 走\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "internal error while checking: RuntimeError: boom" in result.stderr
+    assert "2 stories: 1 ok, 1 with errors" in result.stderr
