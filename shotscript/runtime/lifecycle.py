@@ -348,6 +348,7 @@ class Lifecycle:
             known=self._known(),
             sleep=self.sleep,
             settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
+            params={"size": sent.meta.size, "duration": sent.duration},
         )
         match verdict.verdict:
             case "found":
