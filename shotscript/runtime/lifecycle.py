@@ -29,6 +29,7 @@ from shotscript.runtime.errors import (
 from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
+from shotscript.runtime.preflight import PreflightError, check_output
 from shotscript.runtime.reconcile import reconcile, same_prompt
 from shotscript.runtime.record import Action, RecordStore, State, TaskRecord, fingerprint, resume_action
 from shotscript.runtime.retry_policy import outcome_unknown
@@ -245,6 +246,10 @@ class Lifecycle:
             if self.record.task_id is None:
                 action = "submit"  # the list proved the earlier create made nothing
         if action == "submit":
+            try:  # before anything is paid: could the result be saved at all?
+                await asyncio.to_thread(check_output, out_path, duration=payload.duration)
+            except PreflightError as exc:
+                raise self._fail(exc, "failed") from None
             sent = await self._upload(payload)
             async with self.submit_gate():
                 await self._submit(sent)

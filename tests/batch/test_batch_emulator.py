@@ -209,9 +209,12 @@ def test_status_and_clean_errors(emu: Emulator, tmp_path: Path) -> None:
     nokey = run("render", str(stories), "--out", str(tmp_path / "o2"), "--backend", "dashscope",
                 env={"DASHSCOPE_API_KEY": ""})  # fmt: skip
     assert nokey.returncode == 1 and "DASHSCOPE_API_KEY is not set" in nokey.stderr
-    over = run("render", str(stories), "--out", str(out), "--backend", "preview")
-    assert over.returncode == 1 and "would overwrite them" in over.stderr
-    for proc in (missing, nothing, bad, nokey, over):
+    paid = {p: p.read_bytes() for p in out.rglob("*.mp4")}
+    beside = run("render", str(stories), "--out", str(out), "--backend", "preview")  # no longer over them
+    assert beside.returncode == 0, beside.stderr
+    assert {p: p.read_bytes() for p in paid} == paid  # the paid videos are untouched
+    assert all(p.with_name(p.name.replace(".mp4", ".preview.mp4")).is_file() for p in paid)
+    for proc in (missing, nothing, bad, nokey, beside):
         assert "Traceback" not in proc.stderr
 
 
@@ -223,7 +226,8 @@ def test_previews_render_a_batch_offline(tmp_path: Path) -> None:
     assert "rendering offline previews" in proc.stderr and "nothing is billed" in proc.stderr
     rows = status(out)["stories"]
     assert {r["state"] for r in rows} == {"done"} and {r["backend"] for r in rows} == {"preview"}
-    assert all((out / f"{r['key']}.mp4").is_file() for r in rows)
+    assert all((out / f"{r['key']}.preview.mp4").is_file() for r in rows)
+    assert not list(out.rglob("story000.mp4"))  # the name of a paid video is never a preview's
 
 
 def test_a_request_rendered_under_another_name_is_copied_not_paid_again(
