@@ -10,14 +10,22 @@
     fast_emulator = emulator_fixture("--time-scale", "0.01", scope="module")  # a pytest fixture
 
 `start_emulator(*args)` passes `args` to `python -m shotscript.emulator` (see
-`shotscript emulate --help`: --time-scale, --gen-seconds, --seed, --faults, --max-running, …),
-always on 127.0.0.1 with a free port, waits until it answers and returns an `Emulator`:
+`shotscript emulate --help`: --time-scale, --timing, --gen-seconds, --seed, --faults,
+--max-running, …), always on 127.0.0.1 with a free port, waits until it answers and returns
+an `Emulator`. Timing: unless `args` name `--timing` or `--gen-seconds`, the helper adds
+`--timing uniform` (every task 60-120 s × scale, as tests always had); `--timing realistic`
+(the command's default) draws times by model, tier and duration with a tail of slow tasks
+(up to 1200 s × scale) and queues longer when the account is busy; `--gen-seconds S` makes
+every task take S real seconds. The time scale also scales every time the emulator
+announces: Retry-After (fractional below one second when the scale is below 1), result
+URL expiry (24 h), task expiry (24 h: then UNKNOWN), uploaded files (48 h).
 
     emu.base_url / emu.root_url / emu.port    http://127.0.0.1:P/api/v1, http://127.0.0.1:P, P
     emu.stats()                               GET /_emulator/stats (creates, duplicate_creates, …)
     emu.reset(faults=..., seed=..., ...)      POST /_emulator/reset: clear state, change settings
     emu.create_as(key, body, ...)             POST /_emulator/create_as: another key creates a task
     emu.fail_next_create("500", created=True) the next create meets this fault (task made or not)
+    emu.tasks()                               GET /_emulator/tasks: every task's plan and status
     emu.log()                                 what the process printed
     emu.stop()                                terminate it (also on leaving a `with` block)
 
@@ -101,11 +109,15 @@ class Emulator:
 
     def reset(self, **options: Any) -> dict[str, Any]:
         """Forget all tasks, uploads and counters. Options change what follows:
-        `faults` (a SPEC, "" for none), `seed`, `time_scale`, `gen_seconds` (None: use the
-        scale), `slow_seconds`, `max_running`, `create_rps`, `poll_rps`, `accounts`
-        ({name: [keys]}, {} for none).
+        `faults` (a SPEC, "" for none), `seed`, `time_scale`, `timing` ("realistic",
+        "uniform"), `gen_seconds` (None: use the timing), `slow_seconds`, `max_running`,
+        `create_rps`, `poll_rps`, `accounts` ({name: [keys]}, {} for none).
         """
         return self._call("POST", "/_emulator/reset", options)
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Every task, oldest first: task_id, model, status, pending_s, run_s (real seconds)."""
+        return self._call("GET", "/_emulator/tasks")["tasks"]  # type: ignore[no-any-return]
 
     def fail_next_create(self, fault: str = "500", *, created: bool) -> None:
         """The next create meets `fault` ("500" or "reset"); `created`: the task is made anyway."""
@@ -170,8 +182,11 @@ def start_emulator(
         raise ValueError("start_emulator chooses --host, --port and --watch-stdin itself")
     for name, keys in (accounts or {}).items():
         args = (*args, "--account", f"{name}={','.join(keys)}")
-    if not any(a.split("=", 1)[0] == "--cache-dir" for a in args):
+    flags = {a.split("=", 1)[0] for a in args}
+    if "--cache-dir" not in flags:
         args = (*args, "--cache-dir", str(CACHE_DIR))
+    if not flags & {"--timing", "--gen-seconds"}:
+        args = (*args, "--timing", "uniform")  # what tests had before realistic timing
     log_path = Path(tempfile.mkdtemp(prefix="shotscript-emulator-")) / "emulator.log"
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path}

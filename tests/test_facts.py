@@ -115,3 +115,17 @@ def test_service_facts() -> None:
     assert output_fps() == 30
     assert (quotas().concurrency, quotas().create_rps, quotas().poll_rps) == (5, 5.0, 20.0)
     assert is_upload_url("oss://dashscope-instant/x.png") and not is_upload_url("https://x/y.png")
+
+
+def test_story_prices_per_region() -> None:
+    import shotscript
+    from shotscript.media.billing import payload_input_seconds, payload_prices
+    from tests.conftest import STORIES
+
+    p27 = shotscript.load(STORIES / "wan27" / "official" / "multi-subject-voice.yaml").compile()
+    assert payload_prices(p27) == {"beijing": 0.6, "singapore": 0.733924}
+    # one reference video among five references: 5 s cap under 2.7 (2.6 would cap it at 1 s)
+    assert payload_input_seconds(p27, [None]) == 5.0
+    p26 = shotscript.load(STORIES / "seed" / "multi-character.shot").compile()
+    assert payload_prices(p26) == {"beijing": 0.3, "singapore": None}  # flash, 720P, with sound
+    assert payload_input_seconds(p26, [None, None]) == 2.5

@@ -178,3 +178,47 @@ def test_check_never_crashes_on_arbitrary_bytes(tmp_path_factory: object, data: 
     path.write_bytes(data)
     result = check_file(path)
     assert result.ok or result.diagnostics
+
+
+# Story-shaped inputs for both front ends: lines built from the grammar's pieces (DSL) and
+# documents of any YAML type under the story's keys (YAML), plus the YAML that trips loaders.
+DSL_LINES = st.sampled_from([
+    "title t", "model wan2.7-r2v", "ratio 16:9", "resolution 720P", "prompt_extend off",
+    "first_frame f.png", "duration 5", "duration 99999999999999999999999999999999", "seed -1",
+    "audio maybe", "size 1280＊720", "cast", "cast x", "  a image https://e.com/a.png",
+    "  b video https://e.com/b.mp4 voice https://e.com/b.wav", "  c image c.png voice",
+    "  🙂 image x.png", "  2girl image x.png", "  d image ~nobody/x.png", "shot 0-3s @a 走",
+    "shot 0-1秒 @a", "shot 0–1s @a", "shot 0~3s", "shot　0-5s", "shot 5-11s @b", "shot",
+    "  continued @{a} @@ @", "intro 夜", "prompt ＠a", "# note", "", "\t", "shot 3s {",
+])
+YAML_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
+    st.sampled_from(["16:9", "0-3s", "@a 走", "https://e.com/a.png", "!!int abc", "*a", "&a x"]),
+)
+YAML_VALUES = st.recursive(
+    YAML_SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["image", "video", "voice", "0-3s", "3s", "a", "b"]), inner, max_size=3),
+    max_leaves=8,
+)
+YAML_KEYS = st.sampled_from(["title", "model", "duration", "seed", "audio", "ratio", "cast",
+                             "shots", "prompt", "intro", "voice", "first_frame", "x"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(DSL_LINES, max_size=10), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_check_never_crashes_on_story_shaped_dsl(lines: list[str], newline: str) -> None:
+    _never_crashes(newline.join(lines) + newline, "x.shot")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(YAML_KEYS, YAML_VALUES, max_size=6), st.booleans(), st.data())
+def test_check_never_crashes_on_story_shaped_yaml(doc: dict[str, object], flow: bool,
+                                                  data: st.DataObject) -> None:
+    import yaml
+
+    text = yaml.safe_dump(doc, allow_unicode=True, default_flow_style=flow)
+    i = data.draw(st.integers(0, len(text)))
+    junk = data.draw(st.sampled_from(["", "!!int ", "!!bool ", "!!float ", "&a ", "*a", "\t",
+                                      "{", "- ", ": ", "? ", "<<: *a\n", "9" * 4301]))
+    _never_crashes(text[:i] + junk + text[i:], "x.yaml")

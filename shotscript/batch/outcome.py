@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -18,6 +18,7 @@ class Exit(IntEnum):
     FAILED = 1  # a story failed, does not compile, or could not finish; or the run was refused
     USAGE = 2  # a wrong flag, no story files, a bad [render] table
     ATTENTION = 3  # a create's outcome is unknown: the hint says what to run
+    RETRY_LATER = 75  # the service asked to wait longer than retry_after_max (EX_TEMPFAIL)
     INTERRUPTED = 130  # Ctrl-C: everything is recorded; the same command resumes
     TERMINATED = 143  # SIGTERM: likewise
 
@@ -27,16 +28,19 @@ EXIT_MEANINGS: dict[Exit, str] = {
     Exit.FAILED: "a story failed or could not finish (its reason is in the summary), or nothing was sent",
     Exit.USAGE: "a usage error: flags, paths, the [render] table",
     Exit.ATTENTION: "a story needs attention: a task may exist that cannot be shown to be ours",
+    Exit.RETRY_LATER: "the service asked to wait longer than shotscript waits: run it again later",
     Exit.INTERRUPTED: "interrupted (Ctrl-C): run the same command again to resume",
     Exit.TERMINATED: "terminated (SIGTERM): run the same command again to resume",
 }
 
 
-def exit_for(counts: Mapping[str, int]) -> Exit:
-    """The status of a finished run from how many of its stories are in each state."""
+def exit_for(counts: Mapping[str, int], stopped: Iterable[str | None] = ()) -> Exit:
+    """The status of a finished run from how many of its stories are in each state; `stopped`
+    holds the error kinds of the stories that did not finish."""
     unfinished = ("queued", "uploading", *LIVE_STATES)
     if counts.get("failed") or any(counts.get(s) for s in unfinished):
-        return Exit.FAILED
+        kinds = set(stopped)
+        return Exit.RETRY_LATER if kinds == {"retry_later"} else Exit.FAILED
     return Exit.ATTENTION if counts.get("needs-attention") else Exit.OK
 
 

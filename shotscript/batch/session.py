@@ -229,7 +229,8 @@ class Session:
             self.console.print(message)
             code = Exit.INTERRUPTED if how == "interrupted" else Exit.TERMINATED
             return RenderOutcome(code, results, journal.path, html, message)
-        return RenderOutcome(exit_for(journal.counts(self.run_id)), results, journal.path, html)
+        stopped = [(r.error or {}).get("kind") for r in results if r.state not in ("done", "needs-attention")]
+        return RenderOutcome(exit_for(journal.counts(self.run_id), stopped), results, journal.path, html)
 
 
 def _result(row: JournalRow, out_dir: Path, runner: BatchRunner) -> StoryResult:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from shotscript.cli.common import EXIT_ERRORS, paths_argument, print_diagnostics, stories_in
+from shotscript.cli.common import EXIT_ERRORS, model_option, paths_argument, print_diagnostics, stories_in
 
 
 @dataclass
@@ -37,12 +37,14 @@ class _Tally:
 @click.option("--probe-remote", is_flag=True,
               help="Also fetch the start of each http(s) reference (a ranged GET) and say which "
               "ones the service may fail to fetch or refuse.")
-def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool) -> None:
+@model_option
+def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool, model: str | None) -> None:
     """Check story files (or folders of them, recursively) against every limit of the API.
 
     Prints each problem as `path:line:col: error[CODE]: message` with the source line, a
     caret and a fix. Local reference files are probed (container, codec, duration, size,
-    alpha, bytes). Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
+    alpha, bytes). `--model wan2.7-r2v` checks them for another model: every setting or
+    input that model lacks is named. Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
     """
     from shotscript.compiler.driver import check_file
 
@@ -52,7 +54,7 @@ def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool) -> None:
     if fmt == "json":
         click.echo("[", nl=False)
     for f in stories_in(paths):
-        r = check_file(f, probe_remote=probe_remote)
+        r = check_file(f, probe_remote=probe_remote, model=model)
         tally.stories += 1
         tally.bad += not r.ok
         tally.errors += sum(d.severity == "error" for d in r.diagnostics)

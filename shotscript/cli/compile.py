@@ -12,11 +12,13 @@ import click
 from shotscript.cli.common import (
     EXIT_ERRORS,
     check_all,
+    model_option,
     paths_argument,
     print_diagnostics,
     stories_in,
 )
 from shotscript.compiler.payload import Payload
+from shotscript.facts.service import service
 
 ENDPOINT = "/services/aigc/video-generation/video-synthesis"
 
@@ -28,9 +30,10 @@ def base_url(payload: Payload) -> str:
 
 def as_curl(payload: Payload) -> str:
     """A curl command that creates the task; the key stays in `$DASHSCOPE_API_KEY`."""
-    headers = ["Content-Type: application/json", "X-DashScope-Async: enable"]
+    facts = service()
+    headers = ["Content-Type: application/json", f"{facts.async_header}: enable"]
     if payload.needs_oss_resolve:
-        headers.append("X-DashScope-OssResourceResolve: enable")
+        headers.append(f"{facts.resolve_header}: enable")
     lines = [f"curl -sS -X POST {shlex.quote(base_url(payload) + ENDPOINT)} \\",
              '  -H "Authorization: Bearer $DASHSCOPE_API_KEY" \\']
     lines += [f"  -H {shlex.quote(h)} \\" for h in headers]
@@ -45,16 +48,18 @@ def as_curl(payload: Payload) -> str:
               show_default=True, help="The request body, a curl command, or only the prompt.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write one <story>.json per story into this folder instead of printing.")
-def compile_(paths: tuple[Path, ...], fmt: str, out_dir: Path | None) -> None:
+@model_option
+def compile_(paths: tuple[Path, ...], fmt: str, out_dir: Path | None, model: str | None) -> None:
     """Compile stories into the request body of the video-synthesis API.
 
     \b
     shotscript compile story.shot                  the JSON body
     shotscript compile story.shot --format curl    a curl command (key from $DASHSCOPE_API_KEY)
     shotscript compile stories/ --out payloads/    one JSON file per story
+    shotscript compile story.shot --model wan2.7-r2v   the body for another model
     Local reference files appear as written; `shotscript render` uploads them.
     """
-    results = check_all(stories_in(paths))
+    results = check_all(stories_in(paths), model=model)
     for r in results:
         print_diagnostics(r)
     ok = [r for r in results if r.payload is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -40,6 +41,24 @@ def _accounts(
         raise click.BadParameter(str(exc)) from None
 
 
+# What the `emulator` extra installs (and what those pull in), as import names.
+EXTRA_MODULES = ("starlette", "uvicorn", "h11", "anyio")
+INSTALL_HINT = "pip install 'shotscript[emulator]'"
+
+
+def _server_or_exit() -> Callable[..., None]:
+    """The server's `run`, or one `error:` line and exit 2 when the extra is not installed."""
+    try:
+        from shotscript.emulator.server import run
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in EXTRA_MODULES:
+            raise  # a bug of ours, not a missing extra
+        missing = f"error: the emulator needs the 'emulator' extra ({exc.name} is missing): {INSTALL_HINT}"
+        click.echo(missing, err=True)
+        click.get_current_context().exit(2)
+    return run
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -61,13 +80,22 @@ def _accounts(
     default=1.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Generation takes about 60-120 s times this (0.01: about a second).",
+    help="Real seconds per service second, for generation and every time announced: "
+    "Retry-After, result URL and task expiry (0.01: a 24 h URL lives 14.4 min).",
+)
+@click.option(
+    "--timing",
+    type=click.Choice(["realistic", "uniform"]),
+    default="realistic",
+    show_default=True,
+    help="realistic: generation drawn per task by model, tier and duration (typically 1-5 "
+    "min, some longer), longer PENDING when the account is busy; uniform: 60-120 s.",
 )
 @click.option(
     "--gen-seconds",
     type=click.FloatRange(min=0),
     default=None,
-    help="A fixed generation time in seconds, for benchmarks (overrides --time-scale).",
+    help="A fixed generation time in real seconds, for benchmarks (overrides --timing).",
 )
 @click.option(
     "--seed",
@@ -136,6 +164,14 @@ def _accounts(
     help="Where generated result videos are kept (default: ~/.cache/shotscript/emulator-media).",
 )
 @click.option(
+    "--legacy-fields",
+    type=click.Choice(["ignore", "refuse"]),
+    default="ignore",
+    show_default=True,
+    help="What a wan2.7 create does with 2.6-only fields (size, shot_type, audio, "
+    "reference_urls beside media): undocumented, so either; ignore drops them.",
+)
+@click.option(
     "--moderation-marker",
     default="[[moderate]]",
     show_default=True,
@@ -162,6 +198,7 @@ def emulate(
     port: int,
     region: str,
     time_scale: float,
+    timing: str,
     gen_seconds: float | None,
     seed: int,
     faults: object,
@@ -172,13 +209,14 @@ def emulate(
     create_rps: float,
     poll_rps: float,
     cache_dir: Path | None,
+    legacy_fields: str,
     moderation_marker: str,
     ip_marker: str,
     log_level: str,
     access_log: bool,
     watch_stdin: bool,
 ) -> None:
-    """Run a DashScope-compatible emulator of the Wan 2.6 r2v API on HOST:PORT.
+    """Run a DashScope-compatible emulator of the Wan 2.6 and 2.7 r2v APIs on HOST:PORT.
 
     \b
     Point clients at http://HOST:PORT/api/v1 (e.g. DASHSCOPE_HTTP_BASE_URL).
@@ -186,7 +224,8 @@ def emulate(
     """
     from shotscript.emulator.config import EmulatorConfig, default_cache_dir
     from shotscript.emulator.faults import FaultSpec
-    from shotscript.emulator.server import run
+
+    run = _server_or_exit()
 
     if not is_loopback_host(host):
         click.echo(f"warning: listening on {host}, reachable beyond this machine", err=True)
@@ -197,6 +236,7 @@ def emulate(
             port=port,
             region=region,
             time_scale=time_scale,
+            timing=timing,
             gen_seconds=gen_seconds,
             seed=seed,
             faults=faults,
@@ -207,6 +247,7 @@ def emulate(
             create_rps=create_rps,
             poll_rps=poll_rps,
             cache_dir=cache_dir or default_cache_dir(),
+            legacy_fields=legacy_fields,
             moderation_marker=moderation_marker,
             ip_marker=ip_marker,
         )

@@ -22,13 +22,15 @@ def formatted(result: Result, to: str) -> str:
 @click.command()
 @paths_argument
 @click.option("--check", "check_only", is_flag=True,
-              help="Change nothing; exit 1 if a file is not in canonical form.")
+              help="Change and print nothing; exit 1 if a file is not in canonical form "
+              "(with --to: not already canonical in that spelling).")
 @click.option("--to", type=click.Choice(["shot", "yaml"]),
               help="Convert: print the story in the other spelling (files are not changed).")
 def fmt(paths: tuple[Path, ...], check_only: bool, to: str | None) -> None:
-    """Rewrite stories in canonical form (settings in order, cast aligned, one line per shot).
+    """Rewrite stories in canonical form (cast and shot texts aligned, one line per setting).
 
-    Comments stay with the line they precede. YAML files are left as they are. With --to,
+    Settings keep their order, texts continued over several lines keep their lines, and
+    comments stay with the line they precede. YAML files are left as they are. With --to,
     prints each story converted to that spelling instead (`--to yaml` drops comments).
     Stories with syntax errors are left alone.
     """
@@ -44,7 +46,13 @@ def fmt(paths: tuple[Path, ...], check_only: bool, to: str | None) -> None:
             failed = True
             continue
         if to is not None:
-            click.echo(formatted(result, to), nl=False)
+            text = formatted(result, to)
+            if not check_only:
+                click.echo(text, nl=False)
+            elif f.suffix.lower() != _SUFFIX[to] and not (to == "yaml" and f.suffix.lower() == ".yml"):
+                unformatted.append(f"{f} (not {to})")
+            elif text != result.source:
+                unformatted.append(str(f))
             continue
         if f.suffix.lower() != ".shot":
             continue  # YAML is left as its author (often a program) wrote it

@@ -127,7 +127,8 @@ def render(
 
     Exit codes: 0 every story done; 1 a story failed or could not finish, or nothing could
     be sent; 2 usage; 3 a story needs attention (a task may exist: the hint says what to
-    run); 130 interrupted; 143 terminated. Defaults come from shotscript.toml's [render]
+    run); 75 the service asked to wait longer than shotscript waits (run it again later;
+    docs/runtime-limits.md); 130 interrupted; 143 terminated. Defaults come from shotscript.toml's [render]
     table (out, concurrency, backend, budget, prices); flags override them. See
     docs/runtime.md and docs/batch.md.
     """
@@ -174,6 +175,8 @@ def render(
 
 
 def _echo_error(message: str, hint: object = None) -> None:
-    click.echo(f"error: {message}", err=True)
+    from shotscript.cli.common import shown  # server strings and paths, escaped
+
+    click.echo(f"error: {shown(message)}", err=True)
     if hint:
-        click.echo(f"hint: {hint}", err=True)
+        click.echo(f"hint: {shown(hint)}", err=True)

@@ -1,44 +1,63 @@
-"""Assembles the payload of a checked story: request body, references, timeline, metadata."""
+"""Assembles the payload of a checked story: neutral metadata, then the target's emitter."""
 
 from __future__ import annotations
 
-from shotscript.compiler.ast import Story
+from shotscript.compiler.ast import CastMember, Story
+from shotscript.compiler.dialects import Dialect, dialect
 from shotscript.compiler.mentions import spell
-from shotscript.compiler.payload import Payload, PayloadInput, PayloadMeta, Reference, ShotTiming
+from shotscript.compiler.payload import Payload, PayloadMeta, Reference, ShotTiming
 from shotscript.compiler.prompt import ShotText
 from shotscript.compiler.references import local_path, scheme
-from shotscript.compiler.settings import PARAMETER_ORDER, SETTINGS
+from shotscript.compiler.sizing import Framing, settle
 from shotscript.facts.capabilities import Capabilities
 
 
-def roles_of(story: Story) -> dict[str, str]:
-    """Each cast name's role in the prompt: `character1`, `character2`, … in cast order."""
-    return {m.name: f"character{i}" for i, m in enumerate(story.cast, 1)}
+def roles_of(story: Story, target: Dialect | None = None, lang: str = "zh") -> dict[str, str]:
+    """Each cast name's label in the prompt (2.6: `character1`…; 2.7: `图1`, `视频1`…)."""
+    return (target or dialect("2.6")).roles(((m.name, m.kind) for m in story.cast), lang)
 
 
-def parameters(story: Story, duration: int) -> dict[str, object]:
-    """Only the parameters the story sets, plus `duration` always and `shot_type` when needed."""
-    out: dict[str, object] = {}
-    for name in PARAMETER_ORDER:
-        value = duration if name == "duration" else story.value(name)
-        if name == "shot_type" and value is None and len(story.shots) > 1:
-            value = "multi"  # the API's default, single, would ignore the shot markers
-        if value is not None and SETTINGS[name].api:
-            out[name] = value
-    return out
+def framing(story: Story, caps: Capabilities, model: str) -> Framing:
+    """The size settings of a story, settled for the model's protocol."""
+    def text(name: str) -> str | None:
+        value = story.value(name)
+        return str(value) if value is not None else None
+
+    return settle(text("size"), text("resolution"), text("ratio"), caps.protocol_of(model))
 
 
-def references(story: Story) -> tuple[Reference, ...]:
-    """The cast as the runtime needs it: URLs as written, local files resolved."""
-    roles = roles_of(story)
-    return tuple(
-        Reference(
-            name=m.name, role=roles[m.name], kind=m.kind, source=m.source,
-            url=m.source if scheme(m.source) else None,
-            path=None if scheme(m.source) else local_path(m.source, story.path).resolve(),
-        )
-        for m in story.cast
-    )
+def values(story: Story, duration: int, frame: Framing) -> dict[str, object]:
+    """Every parameter value the story settled; each dialect sends the ones it has."""
+    shot_type = story.value("shot_type")
+    if shot_type is None and len(story.shots) > 1:
+        shot_type = "multi"  # the 2.6 default, single, would ignore the shot markers
+    return {
+        "size": frame.size, "resolution": frame.resolution, "ratio": frame.ratio,
+        "duration": duration, "shot_type": shot_type, "audio": story.value("audio"),
+        "watermark": story.value("watermark"), "seed": story.value("seed"),
+        "prompt_extend": story.value("prompt_extend"),
+    }
+
+
+def file_reference(name: str, role: str, kind: str, source: str, story: Story,
+                   voice: Reference | None = None) -> Reference:
+    """A reference as the runtime needs it: a URL as written, a local file resolved."""
+    is_url = scheme(source) is not None
+    return Reference(name=name, role=role, kind=kind, source=source,  # type: ignore[arg-type]
+                     url=source if is_url else None,
+                     path=None if is_url else local_path(source, story.path).resolve(), voice=voice)
+
+
+def _member(m: CastMember, role: str, story: Story) -> Reference:
+    voice_source = getattr(m, "voice", None)
+    voice = file_reference(f"{m.name} voice", "", "audio", voice_source, story) if voice_source else None
+    return file_reference(m.name, role, m.kind, m.source, story, voice)
+
+
+def references(story: Story, roles: dict[str, str] | None = None) -> tuple[Reference, ...]:
+    """The cast as the runtime needs it, with voices; labels from `roles` (2.6 by default)."""
+    roles = roles if roles is not None else roles_of(story)
+    return tuple(_member(m, roles[m.name], story) for m in story.cast)
 
 
 def assemble(
@@ -53,6 +72,7 @@ def assemble(
     caps: Capabilities,
 ) -> Payload:
     """The payload of a story that passed every check."""
+    target = dialect(caps.protocol_of(model).name)
     names = [m.name for m in story.cast]
     texts = [s.text for s in story.shots] or [story.prompt]
     shots = tuple(
@@ -61,20 +81,19 @@ def assemble(
         for st, text in zip(shot_texts, texts, strict=True)
         if text is not None
     )
-    size = str(story.value("size") or caps.defaults["size"])
+    frame = framing(story, caps, model)
     audio = story.value("audio")
     negative = story.value("negative_prompt")
     title = story.value("title") or (story.path.stem if story.path else "story")
-    return Payload(
-        model=model,
-        input=PayloadInput(prompt=prompt, reference_urls=tuple(m.source for m in story.cast),
-                           negative_prompt=str(negative) if negative else None),
-        parameters=parameters(story, duration),
-        meta=PayloadMeta(
-            title=str(title), story_path=story.path, region=region,
-            base_url=caps.regions[region].base_url, lang=lang, size=size,
-            tier=caps.tier_of(size) or "1080P",
-            audio=bool(audio) if audio is not None else bool(caps.defaults["audio"]),
-            references=references(story), shots=shots,
-        ),
+    first = story.value("first_frame")
+    meta = PayloadMeta(
+        title=str(title), story_path=story.path, region=region,
+        base_url=caps.regions[region].base_url, lang=lang, size=frame.output, tier=frame.tier,
+        # `audio off` on a model that always has sound was refused by the checks.
+        audio=bool(audio) if audio is not None else bool(caps.defaults["audio"]),
+        references=references(story, roles_of(story, target, lang)), shots=shots,
+        protocol=target.protocol, ratio=frame.output_ratio,
+        first_frame=file_reference("first frame", "", "image", str(first), story) if first else None,
     )
+    return Payload(model=model, input=target.input(prompt, str(negative) if negative else None, meta),
+                   parameters=target.parameters(values(story, duration, frame)), meta=meta)

@@ -5,18 +5,44 @@ Both front ends call the same methods, so both spellings give the very same node
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotscript.compiler.ast import CastMember, Setting, Shot, Span, Story, Text, Timing
 from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.input_limits import limits
 from shotscript.compiler.mentions import Piece, build_text
 from shotscript.compiler.settings import SETTINGS, convert
 from shotscript.compiler.suggest import did_you_mean
 
 _NAME = re.compile(r"[^\W\d]\w*")
 KINDS = ("video", "image")
+_PATH_PARTS = re.compile(r"[/\\]")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # as compiler/references.py reads a scheme
+
+
+def _too_long(raw: object) -> bool:
+    """Whether a written number has more characters than any valid value."""
+    if isinstance(raw, bool | float):
+        return False
+    if isinstance(raw, int):
+        return raw.bit_length() > 4 * limits().number_chars
+    return isinstance(raw, str) and len(raw.strip()) > limits().number_chars
+
+
+def _reference_problem(source: str) -> str | None:
+    """Why a reference is too long to be a URL or a file name, or None."""
+    lim = limits()
+    if len(source) > lim.reference_chars:
+        return f"is {len(source)} characters long; at most {lim.reference_chars} are accepted"
+    if not _URL.match(source):
+        for part in _PATH_PARTS.split(source):
+            if len(part.encode("utf-8", "surrogatepass")) > lim.file_name_bytes:
+                return (f"has a file name of {len(part.encode('utf-8', 'surrogatepass'))} bytes; "
+                        f"file systems allow {lim.file_name_bytes}")
+    return None
 
 
 @dataclass
@@ -65,7 +91,14 @@ class StoryBuilder:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             self.sink.add("E106", name_span, what=f"`{name}`", expected="a value")
             value = None
+        elif spec.type is not str and _too_long(raw):
+            # int() refuses over 4,300 digits, and no seed or duration has more than a few.
+            self.sink.add("E116", value_span, what=f"`{name}`", count=len(str(raw).strip()),
+                          max=limits().number_chars)
+            value = None
         else:
+            if isinstance(raw, float) and not math.isfinite(raw):
+                raw = shown if shown is not None else str(raw)  # `.inf`, `.nan`: no number
             value = convert(spec, raw, value_span, self.sink, shown)
         self.settings[name] = Setting(name=name, value=value, span=name_span, value_span=value_span)
 
@@ -101,6 +134,12 @@ class StoryBuilder:
         if kind not in KINDS:
             self.sink.add("E306", kind_span, kind=kind, help=did_you_mean(kind, KINDS))
             return
+        for what, text, span in (("reference", source, source_span), ("voice", voice, voice_span)):
+            problem = _reference_problem(text.strip()) if text else None
+            if problem:
+                self.sink.add("E117", span or name_span, detail=f"the {what} of `{name}` {problem}",
+                              help="use a shorter path, or host the file at a short URL")
+                return
         if voice is not None and not voice.strip():
             self.sink.add("E106", voice_span or name_span, what=f"the voice of `{name}`",
                           expected="a source", help=f"write `voice path/to/{name}.mp3` or a URL")

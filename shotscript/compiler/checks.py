@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from shotscript.compiler.ast import CastMember, Story
+from shotscript.compiler.ast import Span, Story
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.references import (
     URL_SCHEMES,
@@ -13,21 +15,28 @@ from shotscript.compiler.references import (
     scheme,
     valid_url,
 )
+from shotscript.compiler.sizing import nearest_size
 from shotscript.compiler.suggest import did_you_mean
-from shotscript.facts.capabilities import Capabilities
+from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol
 
 
 def _names(values: object) -> str:
     return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
 
 
-def check_model_region(story: Story, caps: Capabilities, sink: Sink) -> tuple[str, str]:
-    """Model and region known and compatible; returns the effective pair."""
-    model = str(story.value("model") or caps.defaults["model"])
+def check_model_region(
+    story: Story, caps: Capabilities, sink: Sink, model_override: str | None = None
+) -> tuple[str, str]:
+    """Model and region known and compatible; returns the effective pair.
+
+    `model_override` (`--model`) wins over the story and its folder's shotscript.toml.
+    """
+    model = str(model_override or story.value("model") or caps.defaults["model"])
     region = str(story.value("region") or caps.defaults["region"])
+    model_setting = None if model_override else story.settings.get("model")
     if model not in caps.models:
-        s = story.settings["model"]
-        sink.add("E401", s.value_span, value=model, help=did_you_mean(model, caps.models))
+        span = model_setting.value_span if model_setting else None
+        sink.add("E401", span, value=model, help=did_you_mean(model, caps.models))
         model = ""
     if region not in caps.regions:
         s = story.settings["region"]
@@ -35,23 +44,28 @@ def check_model_region(story: Story, caps: Capabilities, sink: Sink) -> tuple[st
         return model, ""
     r = caps.regions[region]
     if model and model not in r.models:
-        s = story.settings.get("model") or story.settings.get("region")
+        s = model_setting or story.settings.get("region")
         span = s.value_span if s else None
-        sink.add("E403", span, model=model, region=region, models=_names(r.models),
-                 help=f"use `model {r.models[0]}` or another region")
+        elsewhere = [n for n, reg in caps.regions.items() if model in reg.models]
+        fix = (" or ".join(f"`region {n}`" for n in elsewhere) + f", or `model {r.models[0]}`" if elsewhere
+               else f"use `model {r.models[0]}` or another region")
+        sink.add("E403", span, model=model, region=region, models=_names(r.models), help=fix)
     return model, region
 
 
 def check_parameters(story: Story, model: str, region: str, caps: Capabilities, sink: Sink) -> None:
     """size, audio, seed, shot_type and negative_prompt against the model's limits."""
+    protocol = caps.protocol_of(model)
     size = story.settings.get("size")
     if size and isinstance(size.value, str) and model:
         allowed = caps.sizes_for(model)
         if size.value not in allowed:
             fixed = size.value.replace("x", "*").replace("X", "*").replace("×", "*")
             fixed = fixed.replace(" ", "")
+            near = nearest_size(fixed, allowed)
             hint = f"did you mean `{fixed}`?" if fixed in allowed else (
-                "allowed: " + _names(allowed))
+                f"the nearest is `size {near}`" + _pair_hint(near, protocol) if near
+                else "allowed: " + _names(allowed))
             sink.add("E405", size.value_span, value=size.value, model=model, help=hint)
     audio = story.settings.get("audio")
     if audio and audio.value is False and model and not caps.models[model].audio_off:
@@ -59,20 +73,22 @@ def check_parameters(story: Story, model: str, region: str, caps: Capabilities, 
         sink.add("E404", audio.value_span, model=model, models=_names(silent),
                  help=f"remove `audio off`, or use `model {silent[0]}`" if silent else None)
     seed = story.settings.get("seed")
-    lo, hi = caps.limit("seed_min"), caps.limit("seed_max")
+    lo, hi = protocol.limit("seed_min"), protocol.limit("seed_max")
     if seed and isinstance(seed.value, int) and not lo <= seed.value <= hi:
         sink.add("E406", seed.value_span, value=seed.value, min=lo, max=hi)
     shot_type = story.settings.get("shot_type")
-    kinds = caps.limits["shot_types"]
+    kinds = caps.default_protocol.limits["shot_types"] if model == "" else (
+        protocol.limits["shot_types"] or caps.default_protocol.limits["shot_types"])
     assert isinstance(kinds, list)
     if shot_type and isinstance(shot_type.value, str) and shot_type.value not in kinds:
         sink.add("E407", shot_type.value_span, value=shot_type.value, allowed=" or ".join(kinds),
                  help=did_you_mean(shot_type.value, kinds))
-    if shot_type and shot_type.value == "single" and len(story.shots) > 1:
+    if (shot_type and shot_type.value == "single" and len(story.shots) > 1
+            and "shot_type" in protocol.features):
         sink.add("W503", shot_type.value_span, count=len(story.shots),
                  help="remove `shot_type single` (several shots are sent as `multi`)")
     neg = story.settings.get("negative_prompt")
-    limit = caps.limit("negative_prompt_chars")
+    limit = protocol.limit("negative_prompt_chars")
     if neg and isinstance(neg.value, str) and len(neg.value) > limit:
         sink.add("E409", neg.value_span, count=len(neg.value), max=limit)
     lang = story.settings.get("lang")
@@ -83,11 +99,22 @@ def check_parameters(story: Story, model: str, region: str, caps: Capabilities, 
             sink.add("E410", lang.value_span, value=lang.value, help=did_you_mean(lang.value, LANGS))
 
 
-def check_duration(duration: int, story: Story, region: str, caps: Capabilities, sink: Sink) -> None:
-    """Duration allowed in the region."""
-    if not region:
+def _pair_hint(size: str, protocol: Protocol) -> str:
+    """` (or `resolution R` + `ratio Q`)` where the protocol spells sizes that way."""
+    pair = protocol.pair_of(size)
+    if not pair or "resolution" not in protocol.features:
+        return ""
+    return f" (or `resolution {pair[0]}` + `ratio {pair[1]}`)"
+
+
+def check_duration(
+    duration: int, story: Story, model: str, region: str, caps: Capabilities, sink: Sink
+) -> None:
+    """Duration allowed for the model in the region (shorter with any reference video)."""
+    if not region or not model:
         return
-    allowed = caps.regions[region].durations
+    videos = any(m.kind == "video" for m in story.cast)
+    allowed = caps.durations(model, region, videos=videos)
     if duration not in allowed:
         s = story.settings.get("duration")
         span = s.value_span if s else (story.shots[-1].span if story.shots else None)
@@ -95,57 +122,95 @@ def check_duration(duration: int, story: Story, region: str, caps: Capabilities,
         text = (f"whole seconds from {lo} to {hi}" if len(allowed) == hi - lo + 1
                 else " or ".join(str(d) for d in allowed) + " seconds")
         near = min(allowed, key=lambda d: abs(d - duration))
-        sink.add("E201", span, value=duration, region=region, allowed=text,
-                 help=f"use `duration {near}`")
+        longer = caps.durations(model, region)
+        target = f"{model} in {region}"
+        if videos and max(longer) > hi:
+            target += " with a reference video"
+        others = [m for m in caps.models_in(region) if duration in caps.durations(m, region, videos=videos)]
+        sink.add("E201", span, value=duration, target=target, allowed=text,
+                 help=f"use `duration {near}`" + (f", or `model {others[0]}`" if others else ""))
 
 
-def _check_member(m: CastMember, story: Story, caps: Capabilities, sink: Sink) -> None:
-    sch = scheme(m.source)
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file a story refers to: a cast member's reference, its voice, or the first frame."""
+
+    name: str  # as messages call it: `girl`, `girl voice`, `first_frame`
+    kind: str  # "video" | "image" | "audio"
+    source: str
+    span: Span
+
+
+_KIND_WORDS = {"audio": "a voice"}
+
+
+def _article(kind: str) -> str:
+    return _KIND_WORDS.get(kind) or (f"an {kind}" if kind[0] in "aeiou" else f"a {kind}")
+
+
+def sources(story: Story) -> list[Source]:
+    """Every file the story refers to, in story order: first frame, then each member and voice."""
+    out: list[Source] = []
+    first = story.settings.get("first_frame")
+    if first is not None and isinstance(first.value, str) and first.value:
+        out.append(Source("first_frame", "image", first.value, first.value_span))
+    for m in story.cast:
+        out.append(Source(m.name, m.kind, m.source, m.source_span))
+        voice = getattr(m, "voice", None)
+        if voice:
+            out.append(Source(f"{m.name} voice", "audio", voice, m.voice_span))
+    return out
+
+
+def _check_source(src: Source, story: Story, media: Mapping[str, MediaLimits], sink: Sink) -> None:
+    sch = scheme(src.source)
     if sch is not None:
         if sch not in URL_SCHEMES:
-            sink.add("E307", m.source_span,
+            sink.add("E307", src.span,
                      detail=f"`{sch}://` references are not supported (http, https, oss only)")
             return
-        if not valid_url(m.source):
-            sink.add("E307", m.source_span, detail=f"`{m.source}` is not a valid URL")
+        if not valid_url(src.source):
+            sink.add("E307", src.span, detail=f"`{src.source}` is not a valid URL")
             return
-        by_ext = kind_by_extension(m.source, caps)
-        if by_ext and by_ext != m.kind:
-            sink.add("W505", m.source_span, name=m.name, kind=m.kind, actual=f"an {by_ext}"
-                     if by_ext == "image" else f"a {by_ext}")
+        by_ext = kind_by_extension(src.source, media)
+        if by_ext and by_ext != src.kind:
+            sink.add("W505", src.span, name=src.name, kind=_KIND_WORDS.get(src.kind, src.kind),
+                     actual=_article(by_ext))
         return
-    path = local_path(m.source, story.path)
+    path = local_path(src.source, story.path)
     if not path.is_file():
-        sink.add("E308", m.source_span, path=m.source,
+        sink.add("E308", src.span, path=src.source,
                  help="paths are relative to the story file's folder")
         return
-    _check_media(m, path, sink)
+    _check_media(src, path, media, sink)
 
 
-def _check_media(m: CastMember, path: Path, sink: Sink) -> None:
+def _check_media(src: Source, path: Path, media: Mapping[str, MediaLimits], sink: Sink) -> None:
     """Probe a local file (PyAV, Pillow) and report what the service would refuse."""
     from shotscript.media import check_reference, probe  # PyAV: only for local files
 
     info = probe(path)
-    for problem in check_reference(info, m.kind):
+    for problem in check_reference(info, src.kind, media):
         if problem.code == "media-kind-mismatch":
             actual = info.kind
-            sink.add("E309", m.source_span, name=m.name, kind=m.kind, path=m.source,
-                     actual=f"an {actual}" if actual == "image" else f"a {actual}",
-                     help=f"declare it as `{actual}`")
+            wanted = ", ".join(f".{e}" for e in media[src.kind].extensions)
+            declare = (f"declare it as `{actual}`" if actual in ("image", "video") and src.kind != "audio"
+                       and src.name != "first_frame" else f"use a {wanted} file")
+            sink.add("E309", src.span, name=src.name, kind=_KIND_WORDS.get(src.kind, src.kind),
+                     path=src.source, actual=_article(actual), help=declare)
         else:
             code = "E314" if problem.severity == "error" else "W506"
-            sink.add(code, m.source_span, detail=f"{problem.message} [{problem.code}]",
-                     help=problem.help)
+            sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
 
 
 _CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106"}
 
 
-def check_cast(story: Story, region: str, caps: Capabilities, sink: Sink) -> None:
+def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: Sink) -> None:
     """Reference counts, kinds allowed in the region, sources usable, mentions used."""
     cast = story.cast
-    lo, hi = caps.limit("references_min"), caps.limit("references_max")
+    protocol = caps.protocol_of(model)
+    lo, hi = protocol.limit("references_min"), protocol.limit("references_max")
     cast_span = cast[0].span if cast else None
     # With no cast left because its lines were already reported, "0 references" is noise.
     reported = any(d.code in _CAST_ERRORS for d in sink.items)
@@ -153,24 +218,28 @@ def check_cast(story: Story, region: str, caps: Capabilities, sink: Sink) -> Non
         span = cast[hi].span if len(cast) > hi else cast_span
         sink.add("E301", span, count=len(cast), min=lo, max=hi,
                  help="add a `cast` section with at least one reference" if not cast else
-                 "merge or drop references")
+                 "merge or drop references" + (" (a first_frame does not count)"
+                                               if "first_frame" in protocol.features else ""))
     videos = [m for m in cast if m.kind == "video"]
     images = [m for m in cast if m.kind == "image"]
-    if len(videos) > caps.limit("videos_max"):
-        sink.add("E302", videos[caps.limit("videos_max")].span, count=len(videos),
-                 max=caps.limit("videos_max"), help="use an image for one of them")
-    if len(images) > caps.limit("images_max"):
-        sink.add("E303", images[caps.limit("images_max")].span, count=len(images),
-                 max=caps.limit("images_max"))
+    videos_max, images_max = protocol.limit("videos_max"), protocol.limit("images_max")
+    if len(videos) > videos_max:
+        more = caps.models_allowing("videos_max", len(videos))
+        sink.add("E302", videos[videos_max].span, count=len(videos), max=videos_max,
+                 help="use an image for one of them" + (f", or `model {more[0]}`" if more else ""))
+    if len(images) > images_max:
+        sink.add("E303", images[images_max].span, count=len(images), max=images_max)
     if region and images and "image" not in caps.regions[region].inputs:
         sink.add("E304", images[0].span, region=region,
                  help="use a video reference, or another region")
-    for m in cast:
-        _check_member(m, story, caps, sink)
-    local = [m for m in cast if scheme(m.source) is None]
+    # Inputs the target lacks are reported by targets.py; their files are not probed.
+    files = [s for s in sources(story) if s.kind in protocol.media]
+    for src in files:
+        _check_source(src, story, protocol.media, sink)
+    local = [s for s in files if scheme(s.source) is None]
     if region and local and not caps.regions[region].uploads:
         up = [r.name for r in caps.regions.values() if r.uploads]
-        sink.add("W504", local[0].source_span, regions=_names(up),
+        sink.add("W504", local[0].span, regions=_names(up),
                  help="host the file at an http(s) URL the service can reach")
     mentioned = {mm.name for t in _texts(story) for mm in t.mentions()}
     for m in cast:
@@ -202,6 +271,8 @@ def check_remote_references(story: Story, sink: Sink) -> None:
     from shotscript.media.remote import check_remote, probe_remote  # network: only when asked
 
     members = [m for m in story.cast if scheme(m.source) in ("http", "https") and valid_url(m.source)]
+    # Voices and first frames are fetched by the service too, but only cast references are
+    # probed remotely for now (media/remote.py checks images and videos).
     if not members:
         return
     for m, info in zip(members, probe_remote([m.source for m in members]), strict=True):

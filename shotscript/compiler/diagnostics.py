@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,29 @@ class Diagnostic:
         }
 
 
+_QUOTE_MAX = 80
+# Arguments that are sentences the code composed, not values the user wrote: never shortened.
+_PROSE = frozenset({"detail", "why", "message", "expected", "allowed", "models", "regions", "what"})
+
+
+def shorten(text: str, limit: int = _QUOTE_MAX) -> str:
+    """`text`, or its start and end around `…` when it is longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 12]}…{text[-10:]}"
+
+
+_YAML_BREAKS = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def source_lines(text: str, yaml: bool = False) -> list[str]:
+    """The lines of a story as its front end counts them: at LF, CRLF and CR; in YAML also at
+    NEL, LS and PS (YAML's line breaks). Unlike `str.splitlines`, never at a form feed."""
+    if yaml:
+        return _YAML_BREAKS.split(text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 @dataclass
 class Sink:
     """Where the stages put what they find; the driver decides what to print and exit with."""
@@ -59,8 +83,12 @@ class Sink:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, code: str, span: Span | None, *, help: str | None = None, **args: Any) -> None:
-        """Record a diagnostic; its message comes from the code's template in codes.py."""
+        """Record a diagnostic; its message comes from the code's template in codes.py.
+
+        Written values quoted in a message are shortened (`999…999`): a message stays a line.
+        """
         spec = CODES[code]
+        args = {k: shorten(v) if isinstance(v, str) and k not in _PROSE else v for k, v in args.items()}
         message = spec.message.format(**args) if args or "{" in spec.message else spec.message
         span = span or NOWHERE
         self.items.append(
@@ -133,7 +161,8 @@ def render_human(
 
     A diagnostic in another file (a folder's shotscript.toml) shows that file's line.
     """
-    lines = source.splitlines() if source is not None else None
+    yaml = Path(path or (diags[0].path if diags else "")).suffix.lower() in (".yaml", ".yml")
+    lines = source_lines(source, yaml) if source is not None else None
     others: dict[str, list[str] | None] = {}
 
     def lines_of(d: Diagnostic) -> list[str] | None:

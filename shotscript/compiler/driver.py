@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shotscript.compiler import checks
+from shotscript.compiler import checks, targets
 from shotscript.compiler.assemble import assemble, roles_of
-from shotscript.compiler.ast import Span, Story
+from shotscript.compiler.ast import Setting, Span, Story
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
+from shotscript.compiler.dialects import dialect
 from shotscript.compiler.folder_config import folder_config
 from shotscript.compiler.mentions import compiled
 from shotscript.compiler.payload import Payload
-from shotscript.compiler.prompt import LANGS, ShotText, render
+from shotscript.compiler.prompt import LANGS, ShotText, form, render
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
 from shotscript.facts.capabilities import Capabilities, capabilities
 
@@ -83,14 +84,17 @@ class Checked:
     slots: list[Slot] | None
 
 
-def _check(story: Story, sink: Sink, caps: Capabilities) -> Checked:
+def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Checked:
     """Every check of the story, in order; the findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
         story = replace(story, settings={**defaults, **story.settings})
     checks.check_structure(story, sink)
-    model, region = checks.check_model_region(story, caps, sink)
-    checks.check_parameters(story, model, region, caps, sink)
+    model_name, region = checks.check_model_region(story, caps, sink, model)
+    if model:  # `--model` wins over the file and shotscript.toml
+        story = replace(story, settings={**story.settings, "model": Setting(name="model", value=model)})
+    checks.check_parameters(story, model_name, region, caps, sink)
+    targets.check_target(story, model_name, caps, sink)
     set_duration = story.value("duration")
     duration = effective_duration(
         story.shots,
@@ -100,40 +104,45 @@ def _check(story: Story, sink: Sink, caps: Capabilities) -> Checked:
     slots = lay_out(story.shots, duration, sink) if story.shots else None
     if slots is not None:
         check_slots(slots, duration, sink, story.shots)
-    checks.check_duration(duration, story, region, caps, sink)
-    checks.check_cast(story, region, caps, sink)
-    return Checked(story, model, region, duration, slots)
+    checks.check_duration(duration, story, model_name, region, caps, sink)
+    checks.check_cast(story, model_name, region, caps, sink)
+    return Checked(story, model_name, region, duration, slots)
 
 
 def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str, list[ShotText]]:
     """The prompt and each shot's compiled text; a prompt over the limit is reported."""
     story = c.story
-    roles = roles_of(story)
+    protocol = caps.protocol_of(c.model)
+    roles = roles_of(story, dialect(protocol.name), lang)
     intro = compiled(story.intro, roles) if story.intro else ""
     body = compiled(story.prompt, roles) if story.prompt else ""
     shot_texts = [
         ShotText(k, slot.start, slot.end, compiled(shot.text, roles))
         for k, (slot, shot) in enumerate(zip(c.slots or [], story.shots, strict=False), 1)
     ]
-    prompt = render(lang, intro, shot_texts, body)
-    limit = caps.limit("prompt_chars")
+    prompt = render(lang, intro, shot_texts, body, protocol.name)
+    limit = protocol.limit("prompt_chars")
     if len(prompt) > limit:
         # Point at the shot that crosses the limit (or the prompt of a shotless story).
         span = story.prompt.span if story.prompt else story.shots[0].span
         for k in range(1, len(shot_texts) + 1):
-            if len(render(lang, intro, shot_texts[:k], "")) > limit:
+            if len(render(lang, intro, shot_texts[:k], "", protocol.name)) > limit:
                 span = story.shots[k - 1].span
                 break
+        labels = form(protocol.name, lang)
+        spelled = ", ".join(dict.fromkeys(f"`{x.format(n='N')}`" for x in (labels.image, labels.video)))
+        longer = caps.models_allowing("prompt_chars", len(prompt))
         sink.add("E408", span, count=len(prompt), max=limit,
-                 help=f"cut {len(prompt) - limit} characters (mentions count as `characterN`)")
+                 help=f"cut {len(prompt) - limit} characters (mentions count as {spelled})"
+                 + (f", or use `model {longer[0]}`" if longer else ""))
     if not story.shots:
         shot_texts = [ShotText(1, 0, c.duration, body)]  # the whole video is one "shot"
     return prompt, shot_texts
 
 
-def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | None:
+def _build_payload(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Payload | None:
     """Run the checks and, if nothing is wrong, build the payload."""
-    c = _check(story, sink, caps)
+    c = _check(story, sink, caps, model)
     lang = str(c.story.value("lang") or caps.defaults["lang"])
     if lang not in LANGS:
         return None  # reported by the checks
@@ -145,16 +154,22 @@ def _build_payload(story: Story, sink: Sink, caps: Capabilities) -> Payload | No
 
 
 def check_text(
-    text: str, path: Path | None = None, name: str | None = None, *, probe_remote: bool = False
+    text: str,
+    path: Path | None = None,
+    name: str | None = None,
+    *,
+    probe_remote: bool = False,
+    model: str | None = None,
 ) -> Result:
     """Parse, check and compile story text; every finding is in the result.
 
     With `probe_remote`, http(s) references are fetched (their first bytes) and checked too.
+    `model` (the `--model` flag) targets another model than the story and its folder name.
     """
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
-    payload = _build_payload(story, sink, capabilities()) if story is not None else None
+    payload = _build_payload(story, sink, capabilities(), model) if story is not None else None
     if story is not None and probe_remote:
         checks.check_remote_references(story, sink)
         if sink.errors:
@@ -162,8 +177,8 @@ def check_text(
     return Result(shown, text, story, payload, sink.sorted())
 
 
-def check_file(path: Path, *, probe_remote: bool = False) -> Result:
-    """Read, parse, check and compile one story file (see check_text for `probe_remote`)."""
+def check_file(path: Path, *, probe_remote: bool = False, model: str | None = None) -> Result:
+    """Read, parse, check and compile one story file (see check_text for `probe_remote`, `model`)."""
     shown = display_path(path)
     sink = Sink(shown)
     try:
@@ -174,7 +189,7 @@ def check_file(path: Path, *, probe_remote: bool = False) -> Result:
     text = _decode(data, sink)
     if text is None:
         return Result(shown, None, diagnostics=sink.sorted())
-    return check_text(text, path, probe_remote=probe_remote)
+    return check_text(text, path, probe_remote=probe_remote, model=model)
 
 
 def find_stories(paths: list[Path]) -> list[Path]:
@@ -216,10 +231,11 @@ def load(path: str | Path) -> Story:
     return story
 
 
-def compile_story(story: Story) -> Payload:
-    """Check a story and compile it; raise StoryError with every diagnostic if it has errors."""
+def compile_story(story: Story, model: str | None = None) -> Payload:
+    """Check a story and compile it (for `model` when given); raise StoryError with every
+    diagnostic if it has errors."""
     sink = Sink(display_path(story.path) if story.path else "<story>")
-    payload = _build_payload(story, sink, capabilities())
+    payload = _build_payload(story, sink, capabilities(), model)
     if payload is None:
         raise StoryError(sink.sorted(), _source(story))
     return payload

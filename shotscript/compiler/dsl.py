@@ -9,6 +9,7 @@ from pathlib import Path
 from shotscript.compiler.ast import Span, Story, Timing
 from shotscript.compiler.build import StoryBuilder
 from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.input_limits import limits, normalize_newlines, within_limits
 from shotscript.compiler.mentions import Piece
 from shotscript.grammar.parser import (
     Token,
@@ -35,9 +36,18 @@ def piece(tok: Token) -> Piece:
     return Piece(str(tok), tok.line or 1, tok.column or 1)
 
 
-def timing_of(text: str, span: Span) -> Timing:
-    """A Timing node from `0-3s`, `0-3` or `3s` (already matched by the grammar)."""
-    numbers = [float(n) for n in _NUMBER.findall(text)]
+def timing_of(text: str, span: Span, sink: Sink) -> Timing | None:
+    """A Timing node from `0-3s`, `0-3` or `3s` (already matched by the grammar).
+
+    None, reported, when a number is longer than any time can be (`0-99…9s`).
+    """
+    written = _NUMBER.findall(text)
+    longest = max(written, key=len)
+    if len(longest) > limits().number_chars:
+        sink.add("E116", span, what="a shot time", count=len(longest), max=limits().number_chars,
+                 help="write the shot's start and end in seconds, e.g. `0-3s`")
+        return None
+    numbers = [float(n) for n in written]
     if len(numbers) == 2:
         return Timing(start=numbers[0], end=numbers[1], span=span)
     return Timing(length=numbers[0], span=span)
@@ -51,7 +61,7 @@ def parse_timing_key(text: str, span: Span, sink: Sink) -> Timing | None:
         sink.add("E101", span, detail=f"`{text}` is not a shot time",
                  help="write `A-Bs` (start and end, e.g. `0-3s`) or `Ns` (a length, e.g. `3s`)")
         return None
-    return timing_of(str(tree.children[0]), span)
+    return timing_of(str(tree.children[0]), span, sink)
 
 
 def _build(tree: Tree, b: StoryBuilder) -> None:
@@ -96,7 +106,7 @@ def _build(tree: Tree, b: StoryBuilder) -> None:
             b.text_section(st.data, pieces, head_span)
         elif st.data == "shot":
             tim, *texts = kids
-            timing = timing_of(str(tim), token_span(tim)) if isinstance(tim, Token) else None
+            timing = timing_of(str(tim), token_span(tim), b.sink) if isinstance(tim, Token) else None
             b.shot(timing, [piece(t) for t in texts if isinstance(t, Token)], head_span)
 
 
@@ -140,8 +150,14 @@ def _syntax(e: UnexpectedInput, sink: Sink) -> None:
     sink.add("E101", Span.at(line, col, 1), detail=detail, help=help_)
 
 
-def parse(text: str, sink: Sink, path: Path | None = None) -> Story:
-    """Parse .shot text into a Story; syntax errors are reported per block, the rest still built."""
+def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
+    """Parse .shot text into a Story; syntax errors are reported per block, the rest still built.
+
+    None when the text is over a limit of input_limits.toml (reported).
+    """
+    text = normalize_newlines(text)
+    if not within_limits(text, sink):
+        return None
     builder = StoryBuilder(sink, path)
     try:
         _build(parse_story(text), builder)

@@ -16,6 +16,7 @@ concurrency, …). Story settings override the file; command-line flags override
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -76,7 +77,10 @@ def _read(path: Path, mtime_ns: int) -> tuple[dict[str, Setting], dict[str, obje
     except (OSError, UnicodeDecodeError) as e:
         sink.add("E111", Span.at(1, 1, 1, shown), detail=f"cannot read {shown}: {e}")
         return {}, {}, sink
-    except tomllib.TOMLDecodeError as e:
+    except ValueError as e:  # TOMLDecodeError, or an integer of over 4,300 digits
+        if not isinstance(e, tomllib.TOMLDecodeError):
+            sink.add("E110", Span.at(1, 1, 1, shown), detail=f"TOML: {e}")
+            return {}, {}, sink
         m = re.search(r"line (\d+), column (\d+)", str(e))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         sink.add("E110", Span.at(line, col, 1, shown), detail=f"TOML: {str(e).split(' (at')[0]}")
@@ -94,9 +98,9 @@ def _read(path: Path, mtime_ns: int) -> tuple[dict[str, Setting], dict[str, obje
                              help=did_you_mean(rkey, RENDER_KEYS))
                 elif want is float and isinstance(rvalue, int | float) and not isinstance(
                     rvalue, bool
-                ):
+                ) and math.isfinite(rvalue):
                     render[rkey] = float(rvalue)
-                elif not isinstance(rvalue, want) or isinstance(rvalue, bool):
+                elif not isinstance(rvalue, want) or isinstance(rvalue, bool | float):
                     sink.add("E105", span, name=f"render.{rkey}", value=rvalue,
                              expected=f"is a {'number' if want is not str else 'string'}")
                 else:
@@ -106,6 +110,8 @@ def _read(path: Path, mtime_ns: int) -> tuple[dict[str, Setting], dict[str, obje
         if key not in allowed:
             sink.add("E104", key_span, name=key, help=did_you_mean(key, [*allowed, "render"]))
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            value = str(value)  # `inf`, `nan`: no setting takes them; said as written
         typed = convert(SETTINGS[key], value, span, sink)
         if typed is not None:
             settings[key] = Setting(name=key, value=typed, span=key_span, value_span=span)

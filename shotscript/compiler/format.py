@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from shotscript.compiler.ast import Story, Timing
+from shotscript.compiler.diagnostics import source_lines
 from shotscript.compiler.mentions import spell
 from shotscript.compiler.settings import SETTING_ORDER
 
@@ -29,17 +30,24 @@ def _value(v: object) -> str:
     return str(v)
 
 
+# Where shot text starts: after `shot 0-3s ` (the width of the usual `A-Bs`) or one blank
+# after a longer time; untimed shots line up with it.
+TIME_WIDTH = 5
+
+
 class _Comments:
     """Whole-line comments of the source, each attached to the next node's line."""
 
-    def __init__(self, source: str | None, node_lines: list[int]) -> None:
+    def __init__(self, source: str | None, node_lines: list[int], claimed: set[int]) -> None:
         self.by_line: dict[int, list[str]] = {}
         if not source:
             return
         lines = set(node_lines)
         pending: list[str] = []
-        for number, line in enumerate(source.splitlines(), 1):
+        for number, line in enumerate(source_lines(source), 1):
             stripped = line.strip()
+            if number in claimed:
+                continue  # written in place, inside a text's continued lines
             if stripped.startswith("#"):
                 pending.append(stripped)
             elif pending and number in lines:
@@ -52,20 +60,53 @@ class _Comments:
         return [indent + c for c in self.by_line.pop(line, [])]
 
 
-def to_shot(story: Story, source: str | None = None) -> str:
-    """Canonical DSL: settings in a fixed order, the cast aligned, one line per text.
+def _continued(lines: list[str], line: int, keyword: str) -> tuple[str, list[tuple[int, str]]] | None:
+    """A DSL text written over several lines, as written: (the rest of its first line, the
+    continued lines and the comments between them, by line number), or None when it is on
+    one line (or the story was not written in the DSL)."""
+    if not 1 <= line <= len(lines) or not lines[line - 1].startswith(keyword):
+        return None
+    block: list[tuple[int, str]] = []
+    last_text = None
+    for number in range(line + 1, len(lines) + 1):
+        raw = lines[number - 1]
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#"):
+            if not raw[:1].isspace():
+                break  # the next statement
+            last_text = len(block)
+        if stripped:
+            block.append((number, stripped))
+    if last_text is None:
+        return None
+    # Comments after the last continued line belong to the next statement.
+    return lines[line - 1][len(keyword):].strip(), block[: last_text + 1]
 
-    Whole-line comments in `source` move with the line that follows them.
+
+def to_shot(story: Story, source: str | None = None) -> str:
+    """Canonical DSL: settings as written, the cast aligned, shot texts in one column.
+
+    A text written over several lines keeps its lines (and comments between them); other
+    whole-line comments in `source` move with the line that follows them.
     """
     names = [m.name for m in story.cast]
-    nodes = [*story.settings.values(), *story.cast, *story.shots,
+    lines = source_lines(source) if source else []
+    multi: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    texts = [("shot", s.span.line) for s in story.shots] + [
+        (k, t.span.line) for k, t in (("intro", story.intro), ("prompt", story.prompt)) if t]
+    for keyword, line in texts:
+        found = _continued(lines, line, keyword)
+        if found is not None:
+            multi[line] = found
+    claimed = {n for _, block in multi.values() for n, text in block if text.startswith("#")}
+    settings = sorted(story.settings.values(), key=lambda s: (s.span.file is not None, s.span.line))
+    nodes = [*settings, *story.cast, *story.shots,
              *(t for t in (story.intro, story.prompt) if t is not None)]
-    notes = _Comments(source, [n.span.line for n in nodes])
+    notes = _Comments(source, [n.span.line for n in nodes], claimed)
     out: list[str] = []
-    for name in SETTING_ORDER:
-        s = story.settings.get(name)
-        if s is not None and s.value is not None:
-            out += [*notes.take(s.span.line), f"{name} {_value(s.value)}"]
+    for s in settings:
+        if s.value is not None:
+            out += [*notes.take(s.span.line), f"{s.name} {_value(s.value)}"]
     if story.cast:
         out += ["", "cast"]
         width = max(len(m.name) for m in story.cast)
@@ -78,25 +119,44 @@ def to_shot(story: Story, source: str | None = None) -> str:
             out += [*notes.take(m.span.line, "  "), line]
     for key, text in (("intro", story.intro), ("prompt", story.prompt)):
         if text is not None:
-            out += ["", *notes.take(text.span.line), f"{key} {spell(text, names)}"]
+            out += ["", *notes.take(text.span.line)]
+            out += _text_lines(key, multi.get(text.span.line), spell(text, names))
     if story.shots:
         out.append("")
-        width = max((len(timing_text(s.timing)) for s in story.shots if s.timing), default=0)
+        timed = any(s.timing is not None for s in story.shots)
         for s in story.shots:
             out += notes.take(s.span.line)
-            text = spell(s.text, names)
+            head = "shot"
             if s.timing is not None:
-                out.append(f"shot {timing_text(s.timing).ljust(width)}  {text}".rstrip())
-            elif _TIMING_LIKE.match(text):
+                head = f"shot {timing_text(s.timing).ljust(TIME_WIDTH)}"
+            elif timed:
+                head = "shot " + " " * TIME_WIDTH
+            found = multi.get(s.span.line)
+            text = spell(s.text, names)
+            if found is None and s.timing is None and _TIMING_LIKE.match(text):
                 out.append(f"shot\n  {text}")  # on its own line, so it is not read as a time
+            elif found is not None:
+                out += _text_lines(head, found, text, timed=s.timing is not None)
             else:
-                out.append(f"shot {text}".rstrip())
+                out.append(f"{head} {text}".rstrip())
     rest = [c for line in sorted(notes.by_line) for c in notes.by_line[line]]
     if rest:
         out += ["", *rest]
     while out and out[0] == "":
         out.pop(0)
     return "\n".join(out) + "\n"
+
+
+def _text_lines(head: str, found: tuple[str, list[tuple[int, str]]] | None, spelled: str,
+                timed: bool = False) -> list[str]:
+    """A text's lines: as written when it was continued over lines, else one canonical line."""
+    if found is None:
+        return [f"{head} {spelled}".rstrip()]
+    first, block = found
+    if timed:  # the first line's rest starts with the time, which `head` already has
+        m = _TIMING_LIKE.match(first)
+        first = first[m.end():].strip() if m else first
+    return [f"{head} {first}".rstrip(), *(f"  {text}" for _, text in block)]
 
 
 def to_yaml(story: Story) -> str:

@@ -138,16 +138,18 @@ def build_text(pieces: Sequence[Piece], names: Sequence[str], sink: Sink, span: 
     Adjacent plain runs are merged, so one text has one shape however it was split
     into lines (a DSL text over three lines equals its one-line YAML twin).
     """
-    raw: list[_Raw] = []
+    # Runs of plain text are gathered as lists and joined once: linear however many
+    # lines or `@@` a text has.
+    raw: list[tuple[str, list[str], Span | None]] = []
     for part in join(pieces):
         found = [("plain", part, None)] if isinstance(part, str) else _parse_piece(part, names, sink)
         for kind, value, at in found:
             if kind == "plain" and raw and raw[-1][0] == "plain":
-                raw[-1] = ("plain", raw[-1][1] + value, raw[-1][2])
+                raw[-1][1].append(value)
             elif value or kind == "mention":
-                raw.append((kind, value, at))
+                raw.append((kind, [value], at))
     segments: list[Segment] = [
-        Plain(text=v, span=at or span) if k == "plain" else Mention(name=v, span=at or span)
+        Plain(text="".join(v), span=at or span) if k == "plain" else Mention(name=v[0], span=at or span)
         for k, v, at in raw
     ]
     return Text(segments=tuple(segments), span=span)

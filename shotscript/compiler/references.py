@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shotscript.facts.capabilities import Capabilities
+from shotscript.facts.capabilities import Capabilities, MediaLimits
 from shotscript.facts.service import service
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -39,15 +40,19 @@ def extension(source: str) -> str:
     return Path(path).suffix.lower().lstrip(".")
 
 
-def kind_by_extension(source: str, caps: Capabilities) -> str | None:
-    """`video` or `image` by the source's extension, None when it says neither."""
+def kind_by_extension(source: str, media: Capabilities | Mapping[str, MediaLimits]) -> str | None:
+    """`video`, `image` or `audio` by the source's extension, None when it says none of them."""
+    table = media.media if isinstance(media, Capabilities) else media
     ext = extension(source)
-    return next((k for k, m in caps.media.items() if ext in m.extensions), None)
+    return next((k for k, m in table.items() if ext in m.extensions), None)
 
 
 def local_path(source: str, story_path: Path | None) -> Path:
     """A local source resolved against the story file's folder."""
-    p = Path(source).expanduser()
+    try:
+        p = Path(source).expanduser()
+    except RuntimeError:  # `~nobody/x.png`: no such user, so no such file (E308 says so)
+        p = Path(source)
     if not p.is_absolute() and story_path is not None:
         p = story_path.parent / p
     return p

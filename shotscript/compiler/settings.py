@@ -11,32 +11,41 @@ from shotscript.compiler.diagnostics import Sink
 
 @dataclass(frozen=True)
 class SettingSpec:
-    """A setting's name and value type; `api` settings are sent as `parameters`."""
+    """A setting's name and value type; `api` settings are sent as `parameters`.
+
+    A `word` setting's value is one word (no spaces), so `  # …` after it is a comment, as
+    the spec's Targets example writes (`ratio 16:9   # 16:9 | 9:16 …`); free text (title,
+    negative_prompt) keeps every `#`.
+    """
 
     name: str
     type: type
     api: bool = False
+    word: bool = True
 
 
 SETTINGS: dict[str, SettingSpec] = {
     s.name: s
     for s in (
-        SettingSpec("title", str),
+        SettingSpec("title", str, word=False),
         SettingSpec("model", str),
         SettingSpec("region", str),
         SettingSpec("lang", str),
         SettingSpec("size", str, api=True),
+        SettingSpec("resolution", str, api=True),  # 2.7 spelling of the size: 720P | 1080P
+        SettingSpec("ratio", str, api=True),  # 16:9 | 9:16 | 1:1 | 4:3 | 3:4
         SettingSpec("duration", int, api=True),
         SettingSpec("shot_type", str, api=True),
         SettingSpec("audio", bool, api=True),
         SettingSpec("watermark", bool, api=True),
         SettingSpec("seed", int, api=True),
-        SettingSpec("negative_prompt", str),
+        SettingSpec("prompt_extend", bool, api=True),  # 2.7 only
+        SettingSpec("negative_prompt", str, word=False),
+        SettingSpec("first_frame", str),  # 2.7 only: an image, URL or local file
     )
 }
 
-# The order of `parameters` in compiled payloads and of settings in formatted stories.
-PARAMETER_ORDER = ("size", "duration", "shot_type", "audio", "watermark", "seed")
+# The order of settings in formatted stories (each dialect orders its own `parameters`).
 SETTING_ORDER = tuple(SETTINGS)
 
 SECTIONS_DSL = ("cast", "intro", "prompt", "shot")
@@ -44,6 +53,7 @@ SECTIONS_YAML = ("cast", "intro", "prompt", "shots")
 
 _TRUE = {"on", "true", "yes"}
 _FALSE = {"off", "false", "no"}
+_END_COMMENT = re.compile(r"\s+#.*\Z", re.S)
 _INT = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?\d*\.\d+|[+-]?\d+\.\d*")
 
@@ -74,6 +84,9 @@ def convert(
     spec: SettingSpec, raw: object, span: Span, sink: Sink, shown: str | None = None
 ) -> SettingValue | None:
     """The typed value of a written setting, or None after reporting why it is invalid."""
+    if spec.word and isinstance(raw, str):
+        raw = _END_COMMENT.sub("", raw)
+        shown = None if shown is None else _END_COMMENT.sub("", shown)
     shown = str(raw) if shown is None else shown
     if spec.type is bool:
         value = _to_bool(raw)
@@ -96,8 +109,11 @@ def convert(
         return number
     if isinstance(raw, bool):
         return "true" if raw else "false"
-    if isinstance(raw, int | float | str):
-        return str(raw).strip()
+    if isinstance(raw, int | float):
+        # The text as written: YAML 1.1 reads an unquoted `16:9` as the number 969.
+        return shown.strip()
+    if isinstance(raw, str):
+        return raw.strip()
     sink.add("E105", span, name=spec.name, value=shown, expected="is a single value")
     return None
 

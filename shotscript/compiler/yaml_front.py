@@ -9,8 +9,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from shotscript.compiler.ast import Span, Story
 from shotscript.compiler.build import StoryBuilder
-from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.diagnostics import Sink, source_lines
 from shotscript.compiler.dsl import parse_timing_key
+from shotscript.compiler.input_limits import limits, normalize_newlines, within_limits
 from shotscript.compiler.mentions import Piece
 from shotscript.compiler.settings import SETTINGS
 
@@ -39,9 +40,57 @@ _BUILD = {
 
 
 def _scalar_value(node: ScalarNode) -> object:
-    """A plain scalar's YAML type (bool, int, float, null); anything else as its string."""
+    """A plain scalar's YAML type (bool, int, float, null); anything else as its string.
+
+    A value its tag cannot build (`!!int abc`, `!!bool maybe`, 4,301 digits) stays text,
+    so the setting's own check says what is wrong with it.
+    """
     build = _BUILD.get(str(node.tag).removeprefix(_STD_TAG))
-    return build(node) if build else node.value
+    if build is None:
+        return node.value
+    try:
+        return build(node)
+    except (ValueError, KeyError, OverflowError, TypeError):
+        return node.value
+
+
+def _survey(root: Node, limit: int) -> tuple[int, list[Node]]:
+    """(nodes once aliases are expanded, capped just past `limit`; nodes with disallowed tags).
+
+    Iterative and memoized per node, so a billion-laughs document costs its written size.
+    """
+    sizes: dict[int, int] = {}
+    bad: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        kids: list[Node] = []
+        if isinstance(node, MappingNode):
+            kids = [x for pair in node.value for x in pair]
+        elif isinstance(node, SequenceNode):
+            kids = list(node.value)
+        if not done:
+            sizes[key] = -1  # in progress: a node reached again through itself is a cycle
+            if node.tag not in _PLAIN_TAGS:
+                bad.append(node)
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+        else:
+            total = 1 + sum(max(sizes.get(id(k), 1), 1) for k in kids)
+            sizes[key] = min(total, limit + 1)
+    return sizes[id(root)], bad
+
+
+def _first_alias(text: str) -> Span:
+    """Where the document's first alias (`*name`) is."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            m = event.start_mark
+            return Span.at(m.line + 1, m.column + 1, len(event.anchor or "") + 1)
+    return Span.at(1, 1)
 
 
 def _piece(node: ScalarNode, lines: list[str]) -> Piece:
@@ -57,22 +106,14 @@ def _piece(node: ScalarNode, lines: list[str]) -> Piece:
 class _Reader:
     def __init__(self, sink: Sink, source: str) -> None:
         self.sink = sink
-        self.lines = source.splitlines()
+        self.lines = source_lines(source, yaml=True)
 
-    def check_tags(self, node: Node) -> bool:
+    def check_tags(self, bad: list[Node]) -> bool:
         """Refuse explicit non-standard tags (`!!python/object`, `!foo`): nothing is constructed."""
-        ok = True
-        if node.tag not in _PLAIN_TAGS:
+        for node in bad:
             self.sink.add("E110", _span(node), detail=f"YAML tag `{node.tag}` is not allowed",
                           help="story files are plain data: remove the tag")
-            ok = False
-        if isinstance(node, MappingNode):
-            for k, v in node.value:
-                ok = self.check_tags(k) and self.check_tags(v) and ok
-        elif isinstance(node, SequenceNode):
-            for v in node.value:
-                ok = self.check_tags(v) and ok
-        return ok
+        return not bad
 
     def shape(self, node: Node, what: str, want: type) -> bool:
         if isinstance(node, want):
@@ -173,7 +214,13 @@ class _Reader:
 
 
 def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
-    """Parse YAML story text into a Story; a YAML syntax error is one diagnostic and None."""
+    """Parse YAML story text into a Story; a YAML syntax error is one diagnostic and None.
+
+    So is a text over a limit of input_limits.toml, or aliases that expand past one.
+    """
+    text = normalize_newlines(text)
+    if not within_limits(text, sink):
+        return None
     builder = StoryBuilder(sink, path, sections=_SECTIONS)
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -190,7 +237,13 @@ def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
         sink.add("E110", Span.at(1, 1, 1), detail=f"YAML: {e}")
         return None
     reader = _Reader(sink, text)
-    if root is not None and not reader.check_tags(root):
-        return None  # nothing of a file that asks for object construction is trusted
+    if root is not None:
+        size, bad = _survey(root, limits().yaml_nodes)
+        if size > limits().yaml_nodes:
+            sink.add("E115", _first_alias(text), max=limits().yaml_nodes,
+                     help="write the repeated parts out, or use fewer aliases")
+            return None
+        if not reader.check_tags(bad):
+            return None  # nothing of a file that asks for object construction is trusted
     reader.story(root, builder)
     return builder.finish()

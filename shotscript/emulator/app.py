@@ -9,6 +9,7 @@ POST /_oss                                                    upload host (multi
 GET  /_results/{id}.mp4                                       result video (Range, HEAD)
 GET  /_emulator/stats      POST /_emulator/reset              test controls
 POST /_emulator/create_as                                     test control: another key creates
+GET  /_emulator/tasks                                         every task's plan (benchmarks)
 POST /_emulator/fail_next_create                              test control: one create fault
 """
 
@@ -35,7 +36,16 @@ from starlette.routing import Mount, Route
 
 from shotscript.emulator.accounts import Caller, accounts_from
 from shotscript.emulator.clock import parse_list_time
-from shotscript.emulator.errors import MSG_INTERNAL, MSG_SYNC, ApiError, invalid, new_request_id, throttled
+from shotscript.emulator.config import RESULT_URL_SECONDS, THROTTLE_RETRY_SECONDS
+from shotscript.emulator.errors import (
+    MSG_INTERNAL,
+    MSG_SYNC,
+    ApiError,
+    api_error,
+    invalid,
+    new_request_id,
+    throttled,
+)
 from shotscript.emulator.faults import FaultSpec
 from shotscript.emulator.multipart import boundary_of, parse_form
 from shotscript.emulator.responses import DroppedConnection, MediaResponse, oss_error
@@ -46,7 +56,6 @@ from shotscript.emulator.validate import parse_create
 
 log = logging.getLogger("shotscript.emulator")
 
-RESULT_URL_SECONDS = 24 * 3600  # result URLs are signed for 24 hours
 LIST_WINDOW_SECONDS = 24 * 3600  # the task list spans at most 24 hours
 LIST_PAGE_MAX = 100
 _URL_SECRET = b"shotscript-emulator-result-urls"
@@ -65,13 +74,13 @@ def _authorize(request: Request) -> Caller:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
-        raise ApiError(401, "InvalidApiKey", "No API-key provided.")
+        raise api_error("InvalidApiKey", "No API-key provided.")
     return _caller(_state(request), key)
 
 
 def _caller(st: EmulatorState, key: str) -> Caller:
     if not st.accepts_key(key):
-        raise ApiError(401, "InvalidApiKey", "Invalid API-key provided.")
+        raise api_error("InvalidApiKey", "Invalid API-key provided.")
     return st.caller(key)
 
 
@@ -80,7 +89,8 @@ async def _request_faults(st: EmulatorState, endpoint: str) -> None:
     if st.faults.hit("slow", endpoint):
         await asyncio.sleep(st.config.slow_seconds)
     if st.faults.hit("429", endpoint):
-        raise throttled("Throttling", "Requests throttling triggered.", 1)
+        retry, fractional = st.scaled(THROTTLE_RETRY_SECONDS), st.config.time_scale < 1
+        raise throttled("Throttling", "Requests throttling triggered.", retry, fractional=fractional)
 
 
 async def _json_body(request: Request) -> Any:
@@ -101,13 +111,15 @@ async def create_task(request: Request) -> Response:
     caller = _authorize(request)
     account = caller.account
     if request.headers.get("x-dashscope-async", "").strip().lower() != "enable":
-        raise ApiError(403, "AccessDenied", MSG_SYNC)
+        raise api_error("AccessDenied", MSG_SYNC)
     await _request_faults(st, "create")
     body = await _json_body(request)
     model = body.get("model") if isinstance(body, dict) else None
     st.quotas.admit_create(account, str(model), st.clock.mono())
     oss_resolve = request.headers.get("x-dashscope-ossresourceresolve", "").strip().lower() == "enable"
-    parsed = parse_create(body, region=st.region, oss_resolve=oss_resolve)
+    parsed = parse_create(
+        body, region=st.region, oss_resolve=oss_resolve, legacy_fields=st.config.legacy_fields
+    )
     st.check_running(account, parsed.model)
     request_id = new_request_id()
     fault = _create_fault(st)
@@ -119,7 +131,7 @@ async def create_task(request: Request) -> Response:
         st.fire_armed(caller, body, _parser(st))
         if kind == "reset":
             return DroppedConnection()
-        raise ApiError(500, "InternalError", MSG_INTERNAL)
+        raise api_error("InternalError", MSG_INTERNAL)
     task = st.create_task(caller, body, parsed, request_id)
     st.fire_armed(caller, body, _parser(st))
     log.info(
@@ -152,21 +164,21 @@ async def get_task(request: Request) -> Response:
     account = _authorize(request).account
     await _request_faults(st, "poll")
     if st.faults.hit("500", "poll"):
-        raise ApiError(500, "InternalError", MSG_INTERNAL)
+        raise api_error("InternalError", MSG_INTERNAL)
     if st.faults.hit("reset", "poll"):
         return DroppedConnection()
     st.quotas.admit_poll(account, st.clock.mono())
     task_id = request.path_params["task_id"]
     request_id = new_request_id()
-    task = st.tasks.get(task_id, account)
+    now = st.clock.mono()
+    task = st.tasks.get(task_id, account, now)
     if task is None:
         unknown = {"task_id": task_id, "task_status": UNKNOWN}
         return JSONResponse({"request_id": request_id, "output": unknown})
-    now = st.clock.mono()
-    public = _public(request)
+    public, url_seconds = _public(request), st.scaled(RESULT_URL_SECONDS)
     answer: dict[str, Any] = {
         "request_id": request_id,
-        "output": task.output(now, lambda t: result_url(public, t)),
+        "output": task.output(now, lambda t: result_url(public, t, url_seconds)),
     }
     if task.status(now) == SUCCEEDED:
         answer["usage"] = task.usage
@@ -178,8 +190,9 @@ async def cancel_task(request: Request) -> Response:
     st = _state(request)
     st.stats.cancels += 1
     account = _authorize(request).account
-    task = st.tasks.get(request.path_params["task_id"], account)
+    task = st.tasks.get(request.path_params["task_id"], account, st.clock.mono())
     if task is None or not st.tasks.cancel(task, st.clock.mono()):
+        # The cancel page's own code; not in the create/poll error table of the facts.
         raise ApiError(
             400,
             "UnsupportedOperation",
@@ -202,7 +215,7 @@ async def list_tasks(request: Request) -> Response:
     now = st.clock.mono()
     rows = [
         t.list_row(now, region=st.config.region_id)
-        for t in reversed(list(st.tasks.of_account(account)))
+        for t in reversed(list(st.tasks.of_account(account, now)))
         if start <= t.submit_wall <= end
         and (not q.get("task_id") or t.task_id == q["task_id"])
         and (not q.get("model_name") or t.request.model == q["model_name"])
@@ -259,7 +272,7 @@ async def upload_policy(request: Request) -> Response:
     if not model:
         raise invalid("Field required: model.")
     if not st.region.uploads:
-        raise ApiError(403, "AccessDenied", "Temporary file upload is not available in this region.")
+        raise api_error("AccessDenied", "Temporary file upload is not available in this region.")
     st.stats.policies += 1
     data = st.uploads.issue(account, model, f"{_public(request)}/_oss")
     return JSONResponse({"request_id": new_request_id(), "data": data})
@@ -298,9 +311,10 @@ def _url_signature(task_id: str, expires: int) -> str:
     return base64.b64encode(digest).decode()
 
 
-def result_url(public: str, task: Task) -> str:
-    """The signed, 24-hour result URL of a SUCCEEDED task (served by the emulator itself)."""
-    expires = int(task.submit_wall + RESULT_URL_SECONDS)
+def result_url(public: str, task: Task, lifetime: float) -> str:
+    """The signed result URL of a SUCCEEDED task, valid `lifetime` seconds from its end
+    (served by the emulator itself)."""
+    expires = math.ceil(task.submit_wall + task.ends_after() + lifetime)
     signature = quote(_url_signature(task.task_id, expires), safe="")
     return (
         f"{public}/_results/{task.task_id}.mp4"
@@ -349,9 +363,31 @@ async def stats(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def task_plans(request: Request) -> Response:
+    """GET /_emulator/tasks: every task (injected ones too), oldest first, with its plan in
+    real seconds, so a benchmark can compute the ideal schedule of the actual times."""
+    st = _state(request)
+    now = st.clock.mono()
+    rows = [
+        {
+            "task_id": t.task_id,
+            "model": t.request.model,
+            "status": t.status(now),
+            "submitted": round(t.submit_wall, 3),
+            "pending_s": round(t.pending_s, 4),
+            "run_s": round(t.run_s, 4),
+            "ends_after_s": round(t.ends_after(), 4),
+        }
+        for t in st.tasks.tasks.values()
+    ]
+    return JSONResponse({"tasks": rows})
+
+
 def _parser(st: EmulatorState) -> Any:
     # Injected bodies are validated like creates; oss:// needs no header there.
-    return lambda body: parse_create(body, region=st.region, oss_resolve=True)
+    return lambda body: parse_create(
+        body, region=st.region, oss_resolve=True, legacy_fields=st.config.legacy_fields
+    )
 
 
 async def create_as(request: Request) -> Response:
@@ -418,6 +454,8 @@ async def reset(request: Request) -> Response:
 RESETTABLE: dict[str, type] = {
     "seed": int,
     "time_scale": float,
+    "timing": str,
+    "legacy_fields": str,
     "gen_seconds": float,
     "slow_seconds": float,
     "max_running": int,
@@ -444,6 +482,10 @@ def _reset_changes(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _number(value: object, kind: type) -> Any:
+    if kind is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a string")
+        return value
     wrong_kind = kind is int and not isinstance(value, int)
     if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
         raise ValueError(f"{value!r} is not a{'n' if kind is int else ''} {kind.__name__}")
@@ -462,6 +504,7 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    # The gateway's answers to unknown paths and methods (not codes of the task API).
     code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "InvalidParameter")
     return ApiError(exc.status_code, code, f"{exc.detail}: {request.method} {request.url.path}").response()
 
@@ -469,7 +512,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # A bug in the emulator: say so in the log, but answer like the service would.
     log.exception("internal error while answering %s %s", request.method, request.url.path)
-    return ApiError(500, "InternalError", MSG_INTERNAL).response()
+    return api_error("InternalError", MSG_INTERNAL).response()
 
 
 def create_app(state: EmulatorState) -> Starlette:
@@ -497,6 +540,7 @@ def create_app(state: EmulatorState) -> Starlette:
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/create_as", create_as, methods=["POST"]),
+        Route("/_emulator/tasks", task_plans, methods=["GET"]),
         Route("/_emulator/fail_next_create", fail_next_create, methods=["POST"]),
     ]
     app = Starlette(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotscript.emulator.faults import FaultSpec
+from shotscript.emulator.timing import MODES
 from shotscript.facts.capabilities import capabilities
 from shotscript.facts.service import quotas
 
@@ -17,9 +18,16 @@ DEFAULT_MAX_RUNNING = quotas().concurrency  # tasks in progress at once, per acc
 DEFAULT_CREATE_RPS = quotas().create_rps  # task creations per second, per account and model
 DEFAULT_POLL_RPS = quotas().poll_rps  # task queries per second, per account
 
-# Simulated generation takes uniform(60, 120) seconds times the time scale.
-GEN_SECONDS_MIN = 60.0
-GEN_SECONDS_MAX = 120.0
+# Lifetimes the service announces, in service seconds (scaled by the time scale like
+# generation): task ids and result URLs 24 hours, temporary uploads 48 hours, and the
+# Retry-After of a plain `Throttling` 429.
+TASK_SECONDS = 24 * 3600.0
+RESULT_URL_SECONDS = 24 * 3600.0
+FILE_SECONDS = 48 * 3600.0
+THROTTLE_RETRY_SECONDS = 1.0
+
+# What a 2.7 create does with 2.6-only fields (undocumented; see protocol27.py).
+LEGACY_MODES = ("ignore", "refuse")
 
 # The region id the task list reports for each region of the capability data.
 REGION_IDS = {"beijing": "cn-beijing", "singapore": "ap-southeast-1", "virginia": "us-east-1"}
@@ -38,8 +46,9 @@ class EmulatorConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     region: str = field(default_factory=lambda: str(capabilities().defaults["region"]))
-    time_scale: float = 1.0
-    gen_seconds: float | None = None  # fixed wall-clock generation time, overrides the scale
+    time_scale: float = 1.0  # real seconds per service second
+    timing: str = "realistic"  # how generation times are drawn (timing.MODES; --gen-seconds: fixed)
+    gen_seconds: float | None = None  # fixed wall-clock generation time, overrides the timing
     seed: int = 0
     faults: FaultSpec = field(default_factory=FaultSpec)
     slow_seconds: float = 3.0  # delay added by the `slow` fault
@@ -51,6 +60,7 @@ class EmulatorConfig:
     create_rps: float = DEFAULT_CREATE_RPS
     poll_rps: float = DEFAULT_POLL_RPS
     cache_dir: Path = field(default_factory=default_cache_dir)
+    legacy_fields: str = "ignore"  # 2.6-only fields in a 2.7 body: "ignore" or "refuse" (protocol27.py)
     moderation_marker: str = "[[moderate]]"  # prompt text that ends a task DataInspectionFailed
     ip_marker: str = "[[ip]]"  # prompt text that ends a task IPInfringementSuspect
 
@@ -59,6 +69,10 @@ class EmulatorConfig:
             raise ValueError(f"unknown region {self.region!r}")
         if self.time_scale <= 0:
             raise ValueError("time scale must be positive")
+        if self.timing not in MODES:
+            raise ValueError(f"unknown timing {self.timing!r}; expected one of {', '.join(MODES)}")
+        if self.legacy_fields not in LEGACY_MODES:
+            raise ValueError(f"legacy_fields must be one of {', '.join(LEGACY_MODES)}")
         if self.gen_seconds is not None and self.gen_seconds < 0:
             raise ValueError("generation seconds must not be negative")
         if self.slow_seconds < 0:

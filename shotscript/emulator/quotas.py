@@ -36,6 +36,7 @@ class Quotas:
     create_rps: float
     poll_rps: float
     max_running: int
+    fractional: bool = False  # Retry-After below a second as a decimal (time scale < 1)
     _creates: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)
     _polls: dict[str, TokenBucket] = field(default_factory=dict)
 
@@ -44,16 +45,17 @@ class Quotas:
         bucket = self._creates.setdefault((account, model), TokenBucket(self.create_rps))
         wait = bucket.take(now)
         if wait is not None:
-            raise throttled("Throttling.RateQuota", MSG_THROTTLED, wait)
+            raise throttled("Throttling.RateQuota", MSG_THROTTLED, wait, fractional=self.fractional)
 
     def admit_running(self, in_progress: int, soonest_end: float) -> None:
         """Refuse a new task while the account already has `max_running` in progress."""
         if in_progress >= self.max_running:
             # Retry-After: when the first of them is expected to finish.
-            raise throttled("Throttling.AllocationQuota", MSG_ALLOCATION, soonest_end)
+            code, fractional = "Throttling.AllocationQuota", self.fractional
+            raise throttled(code, MSG_ALLOCATION, soonest_end, fractional=fractional)
 
     def admit_poll(self, account: str, now: float) -> None:
         """Count one task query against the per-account query rate."""
         wait = self._polls.setdefault(account, TokenBucket(self.poll_rps)).take(now)
         if wait is not None:
-            raise throttled("Throttling.RateQuota", MSG_THROTTLED, wait)
+            raise throttled("Throttling.RateQuota", MSG_THROTTLED, wait, fractional=self.fractional)

@@ -75,9 +75,10 @@ def run(
     if watch_stdin:
         threading.Thread(target=_exit_on_stdin_eof, args=(server,), daemon=True).start()
     faults = str(config.faults) or "none"
+    timing = config.timing if config.gen_seconds is None else f"fixed {config.gen_seconds:g} s"
     print(
         f"{READY_PREFIX}{state.public_url}/api/v1 (region {config.region}, "
-        f"time scale {config.time_scale:g}, faults {faults}, seed {config.seed})",
+        f"time scale {config.time_scale:g}, timing {timing}, faults {faults}, seed {config.seed})",
         flush=True,
     )
     try:

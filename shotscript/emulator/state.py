@@ -13,16 +13,18 @@ from typing import Any
 from shotscript.emulator.accounts import Caller, accepts_key, caller_of
 from shotscript.emulator.billing import usage
 from shotscript.emulator.clock import Clock
-from shotscript.emulator.config import GEN_SECONDS_MAX, GEN_SECONDS_MIN, EmulatorConfig
+from shotscript.emulator.config import FILE_SECONDS, TASK_SECONDS, EmulatorConfig
 from shotscript.emulator.errors import MSG_INTERNAL, new_request_id
 from shotscript.emulator.faults import FaultInjector
 from shotscript.emulator.media import MediaCache
 from shotscript.emulator.quotas import Quotas
 from shotscript.emulator.stats import Stats, fingerprint
-from shotscript.emulator.tasks import Task, TaskStore, plan_timeline
+from shotscript.emulator.tasks import Task, TaskStore
+from shotscript.emulator.timing import Job, plan_timeline
 from shotscript.emulator.uploads import UploadStore
-from shotscript.emulator.validate import CreateRequest, later_failure
+from shotscript.emulator.validate import CreateRequest, later_failure, with_first_frame_ratio
 from shotscript.facts.capabilities import Region, capabilities
+from shotscript.facts.service import is_upload_url
 
 Parse = Callable[[dict[str, Any]], CreateRequest]  # validates a create body
 
@@ -65,15 +67,28 @@ class EmulatorState:
         self.ids = random.Random(f"shotscript-emulator-ids:{seed}")
         self.timing = random.Random(f"shotscript-emulator-timing:{seed}")
         self.faults = FaultInjector(self.config.faults, seed)
-        self.tasks = TaskStore()
+        self.tasks = TaskStore(lifetime=self.scaled(TASK_SECONDS))
         self.stats = Stats()
-        self.quotas = Quotas(self.config.create_rps, self.config.poll_rps, self.config.max_running)
+        self.quotas = Quotas(
+            self.config.create_rps,
+            self.config.poll_rps,
+            self.config.max_running,
+            fractional=self.config.time_scale < 1,
+        )
         if hasattr(self, "uploads"):
             self.uploads.close()
-        self.uploads = UploadStore(self.clock, random.Random(f"shotscript-emulator-uploads:{seed}"))
+        self.uploads = UploadStore(
+            self.clock,
+            random.Random(f"shotscript-emulator-uploads:{seed}"),
+            file_seconds=self.scaled(FILE_SECONDS),
+        )
         self.armed: list[ArmedCreate] = []
         self.injected: list[str] = []  # ids of tasks made through the test control
         self.next_create_fault: tuple[str, bool] | None = None  # (fault, task made anyway)
+
+    def scaled(self, service_seconds: float) -> float:
+        """Real seconds of a span of service time (what every announced time is scaled by)."""
+        return service_seconds * self.config.time_scale
 
     def close(self) -> None:
         """Release temporary files."""
@@ -103,12 +118,18 @@ class EmulatorState:
         """Accept a task: plan its timeline, decide how it ends, count it (a task `injected`
         by the test control is listed under `injected`, not counted as a create)."""
         account = caller.account
+        request = with_first_frame_ratio(request, self.uploads.lookup)
+        busy = len(self.tasks.in_progress(account, request.model, self.clock.mono()))
+        caps = capabilities()
+        tier = (
+            request.resolution or caps.tier_of(request.size) or caps.tier_of(str(caps.defaults["size"])) or ""
+        )
         queued, running = plan_timeline(
             self.timing,
+            Job(model=request.model, tier=tier, duration=request.duration, busy=busy),
+            mode=self.config.timing,
             time_scale=self.config.time_scale,
             gen_seconds=self.config.gen_seconds,
-            low=GEN_SECONDS_MIN,
-            high=GEN_SECONDS_MAX,
         )
         failure = later_failure(
             request,
@@ -125,7 +146,7 @@ class EmulatorState:
         if failure is None and self.faults.hit("fail"):
             failure = ("InternalError", MSG_INTERNAL) if self.faults.coin() else (None, None)
             fail_after = queued + running
-        lengths = [self._video_seconds(r.url) for r in request.references if r.kind == "video"]
+        lengths = [self._video_seconds(r.url) for r in request.of_kind("video")]
         task = Task(
             task_id=self.new_id(),
             account=account,
@@ -163,7 +184,7 @@ class EmulatorState:
         return self.create_task(caller, body, parse(body), new_request_id(), injected=True)
 
     def _video_seconds(self, url: str) -> float | None:
-        stored = self.uploads.lookup(url) if url.startswith("oss://") else None
+        stored = self.uploads.lookup(url) if is_upload_url(url) else None
         return stored.seconds if stored else None
 
     def check_running(self, account: str, model: str) -> None:

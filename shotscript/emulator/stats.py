@@ -9,21 +9,37 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shotscript.emulator.protocol27 import PROMPT_EXTEND_DEFAULT
 from shotscript.facts.capabilities import capabilities
+from shotscript.facts.service import is_upload_url
 
 # Fields the official SDK adds to `input` on its own (`function` is the endpoint name,
 # `extend_prompt` a deprecated default): two creates of the same story must compare equal
 # whether they were sent by the SDK or by hand.
 SDK_INPUT_FIELDS = ("function", "extend_prompt")
-DEFAULTED_PARAMETERS = ("size", "duration", "shot_type", "audio", "watermark")
+DEFAULTED_PARAMETERS = ("size", "duration", "shot_type", "audio", "watermark")  # 2.6
+DEFAULTED_PARAMETERS_27 = ("duration", "watermark")
+
+
+def _defaults(model: object) -> dict[str, object]:
+    """What the server assumes for parameters not sent, by the model's protocol (facts)."""
+    caps = capabilities()
+    protocol = caps.protocol_of(str(model))
+    if protocol.name == "2.7":
+        values = {name: caps.defaults[name] for name in DEFAULTED_PARAMETERS_27}
+        values.update(resolution=protocol.default_resolution, ratio=protocol.default_ratio)
+        values["prompt_extend"] = PROMPT_EXTEND_DEFAULT
+        return values
+    return {name: caps.defaults[name] for name in DEFAULTED_PARAMETERS}
 
 
 def fingerprint(body: dict[str, Any], content_of: Callable[[str], str | None]) -> str:
     """A canonical digest of a create body: equal for requests that ask for the same video.
 
     Defaults are filled in (omitting `duration` asks for the same as sending 5), `null`
-    fields dropped, SDK additions ignored, and an `oss://` reference stands for the content
-    of the uploaded file (`content_of`), so a re-upload of the same file is still the same.
+    fields dropped, SDK additions ignored, and an `oss://` reference (2.6 `reference_urls`,
+    2.7 `media[].url` and `reference_voice`) stands for the content of the uploaded file
+    (`content_of`), so a re-upload of the same file is still the same.
     """
     body = copy.deepcopy(body)
     inp = body.get("input")
@@ -33,18 +49,21 @@ def fingerprint(body: dict[str, Any], content_of: Callable[[str], str | None]) -
         urls = inp.get("reference_urls")
         if isinstance(urls, list):
             inp["reference_urls"] = [_content_url(u, content_of) for u in urls]
+        for item in inp.get("media") or []:
+            for name in ("url", "reference_voice"):
+                if isinstance(item, dict) and name in item:
+                    item[name] = _content_url(item[name], content_of)
     params = body.get("parameters")
     params = dict(params) if isinstance(params, dict) else {}
-    defaults = capabilities().defaults
-    for name in DEFAULTED_PARAMETERS:
-        params.setdefault(name, defaults[name])
+    for name, value in _defaults(body.get("model")).items():
+        params.setdefault(name, value)
     body["parameters"] = params
     text = json.dumps(_drop_nulls(body), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _content_url(url: object, content_of: Callable[[str], str | None]) -> object:
-    if isinstance(url, str) and url.startswith("oss://"):
+    if isinstance(url, str) and is_upload_url(url):
         digest = content_of(url)
         return f"sha256:{digest}" if digest else url
     return url

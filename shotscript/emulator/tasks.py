@@ -7,7 +7,6 @@ to fall behind, and the same seed always gives the same timeline.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,44 +117,36 @@ class Task:
         return row
 
 
-def plan_timeline(
-    rng: random.Random, *, time_scale: float, gen_seconds: float | None, low: float, high: float
-) -> tuple[float, float]:
-    """(queue seconds, run seconds) of a new task: uniform(low, high) × scale, or fixed."""
-    if gen_seconds is not None:
-        total = gen_seconds
-        queued = 0.1 * total  # fixed too: benchmarks need the same timeline every time
-    else:
-        total = rng.uniform(low, high) * time_scale
-        queued = rng.uniform(0.05, 0.15) * total
-    return queued, total - queued
-
-
 @dataclass
 class TaskStore:
-    """All tasks of this emulator run, by id."""
+    """All tasks of this emulator run, by id; a task id lives `lifetime` seconds."""
 
+    lifetime: float = float("inf")
     tasks: dict[str, Task] = field(default_factory=dict)
 
     def add(self, task: Task) -> None:
         """Remember a new task."""
         self.tasks[task.task_id] = task
 
-    def get(self, task_id: str, account: str) -> Task | None:
-        """A task of this account (tasks of other accounts do not exist for it)."""
+    def get(self, task_id: str, account: str, now_mono: float) -> Task | None:
+        """A live task of this account (other accounts' tasks do not exist for it)."""
         task = self.tasks.get(task_id)
-        return task if task is not None and task.account == account else None
+        if task is None or task.account != account or task.elapsed(now_mono) > self.lifetime:
+            return None
+        return task
 
-    def of_account(self, account: str) -> Iterator[Task]:
-        """Tasks of one account, oldest first."""
-        return (t for t in self.tasks.values() if t.account == account)
+    def of_account(self, account: str, now_mono: float) -> Iterator[Task]:
+        """Live tasks of one account, oldest first."""
+        return (
+            t for t in self.tasks.values() if t.account == account and t.elapsed(now_mono) <= self.lifetime
+        )
 
     def in_progress(self, account: str, model: str, now_mono: float) -> list[Task]:
         """Tasks counting against the account's in-progress quota for a model."""
         return [
             t
-            for t in self.of_account(account)
-            if t.request.model == model and t.status(now_mono) in IN_PROGRESS
+            for t in self.tasks.values()
+            if t.account == account and t.request.model == model and t.status(now_mono) in IN_PROGRESS
         ]
 
     def cancel(self, task: Task, now_mono: float) -> bool:

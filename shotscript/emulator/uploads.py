@@ -17,16 +17,14 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-import av
-from PIL import Image
-
 from shotscript.emulator.clock import Clock
+from shotscript.emulator.create_request import StoredMedia
 from shotscript.emulator.multipart import Part
-from shotscript.emulator.validate import Kind, StoredMedia, reference_kind
-from shotscript.facts.capabilities import capabilities
+from shotscript.emulator.upload_media import inspect_media
+from shotscript.facts.service import service
 
 POLICY_SECONDS = 300  # how long a policy may be used
 MAX_FILE_MB = 100
@@ -63,6 +61,7 @@ class StoredObject:
     size: int
     sha256: str
     media: StoredMedia
+    expires: float  # epoch seconds
 
 
 def sign(policy_b64: str) -> str:
@@ -73,9 +72,10 @@ def sign(policy_b64: str) -> str:
 class UploadStore:
     """Policies handed out and files received, kept in a private temporary directory."""
 
-    def __init__(self, clock: Clock, rng: random.Random) -> None:
+    def __init__(self, clock: Clock, rng: random.Random, *, file_seconds: float = float("inf")) -> None:
         self._clock = clock
         self._rng = rng
+        self._file_seconds = file_seconds  # how long an uploaded file can be used
         self._root = Path(tempfile.mkdtemp(prefix="shotscript-emulator-oss-"))
         self.policies: dict[str, Policy] = {}
         self.objects: dict[str, StoredObject] = {}
@@ -149,7 +149,8 @@ class UploadStore:
         media = await asyncio.to_thread(self._store, path, data, key, policy)
         if key in self.objects and forbidden:  # a concurrent upload of the same key won
             raise OssError(409, "FileAlreadyExists", "The object already exists and can not be overwritten.")
-        stored = StoredObject(key, path, len(data), hashlib.sha256(data).hexdigest(), media)
+        expires = self._clock.wall() + self._file_seconds
+        stored = StoredObject(key, path, len(data), hashlib.sha256(data).hexdigest(), media, expires)
         self.objects[key] = stored
         return stored
 
@@ -158,67 +159,16 @@ class UploadStore:
         path.write_bytes(data)
         return inspect_media(path, key, len(data), account=policy.account, model=policy.model)
 
+    def _live(self, url: str) -> StoredObject | None:
+        stored = self.objects.get(url.removeprefix(f"{service().upload_scheme}://"))
+        return stored if stored is not None and self._clock.wall() <= stored.expires else None
+
     def lookup(self, url: str) -> StoredMedia | None:
-        """What is known about the file behind an `oss://` URL, None if there is none."""
-        stored = self.objects.get(url.removeprefix("oss://"))
+        """What is known about the file behind an `oss://` URL, None if there is none (now)."""
+        stored = self._live(url)
         return stored.media if stored else None
 
     def content_digest(self, url: str) -> str | None:
-        """The SHA-256 of the file behind an `oss://` URL, None if there is none."""
-        stored = self.objects.get(url.removeprefix("oss://"))
+        """The SHA-256 of the file behind an `oss://` URL, None if there is none (now)."""
+        stored = self._live(url)
         return stored.sha256 if stored else None
-
-
-def inspect_media(path: Path, key: str, size: int, *, account: str, model: str) -> StoredMedia:
-    """Read an uploaded file the way the service would before using it as a reference."""
-    caps = capabilities()
-    kind: Kind | None = reference_kind("oss://" + key, caps)
-    problem: str | None = None
-    seconds: float | None = None
-    name = PurePosixPath(key).name
-    if kind is None:
-        problem = f"Unsupported reference file format: {name}"
-    elif size > caps.media[kind].max_bytes:
-        problem = f"The {kind} {name} is larger than {caps.media[kind].max_bytes} bytes."
-    elif kind == "image":
-        problem = _image_problem(path, name)
-    else:
-        seconds, problem = _video_seconds(path, name)
-    return StoredMedia(model=model, account=account, kind=kind, problem=problem, seconds=seconds)
-
-
-def _image_problem(path: Path, name: str) -> str | None:
-    limits = capabilities().media["image"]
-    try:
-        with Image.open(path) as image:
-            width, height, mode, fmt = image.width, image.height, image.mode, image.format
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return f"The image {name} cannot be read."
-    if not limits.min_side <= min(width, height) or max(width, height) > limits.max_side:
-        sides = f"{limits.min_side}-{limits.max_side} px"
-        return f"The image {name} is {width}x{height}; each side must be {sides}."
-    if not limits.alpha and ("A" in mode or (mode == "P" and fmt == "PNG" and _has_transparency(path))):
-        return f"The image {name} has an alpha channel, which is not supported."
-    return None
-
-
-def _has_transparency(path: Path) -> bool:
-    with Image.open(path) as image:
-        return "transparency" in image.info
-
-
-def _video_seconds(path: Path, name: str) -> tuple[float | None, str | None]:
-    limits = capabilities().media["video"]
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                return None, f"The video {name} has no video stream."
-            seconds = (container.duration or 0) / av.time_base
-    except (av.FFmpegError, OSError, ValueError):
-        return None, f"The video {name} cannot be read."
-    if not limits.min_seconds <= seconds <= limits.max_seconds:
-        return seconds, (
-            f"The video {name} lasts {seconds:.1f} s; references must last "
-            f"{limits.min_seconds}-{limits.max_seconds} s."
-        )
-    return seconds, None

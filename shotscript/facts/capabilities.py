@@ -166,6 +166,11 @@ class Capabilities:
         """The models whose protocol has a feature (`voice`, `shot_type`, …), in data order."""
         return tuple(m.name for m in self.models.values() if feature in self.protocols[m.protocol].features)
 
+    def models_allowing(self, limit: str, value: int) -> tuple[str, ...]:
+        """The models whose protocol's `limit` (videos_max, prompt_chars, …) is at least `value`."""
+        return tuple(m.name for m in self.models.values()
+                     if self.protocols[m.protocol].limit(limit) >= value)
+
     def models_in(self, region: str) -> tuple[str, ...]:
         """The models a region serves."""
         r = self.regions.get(region)

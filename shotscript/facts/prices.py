@@ -41,6 +41,11 @@ def price(model: str, region: str, tier: str, audio: bool = True) -> float | Non
     return r.prices.get(model, {}).get(tier, {}).get("audio" if audio else "silent")
 
 
+def prices_by_region(model: str, tier: str, audio: bool = True) -> dict[str, float | None]:
+    """The shipped price of one billed second in every priced region (None: not known there)."""
+    return {region: price(model, region, tier, audio) for region in price_data()}
+
+
 def region_prices(region: str) -> RegionPrices | None:
     """A region's prices and their provenance, None for a region without any."""
     return price_data().get(region)

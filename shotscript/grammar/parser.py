@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 START_RULES = ("start", "timing", "text")
@@ -85,7 +85,7 @@ class _Lexer:
 
 @cache
 def _tables() -> dict[str, Any]:
-    text = resources.files("shotscript.grammar").joinpath("story.tables.json").read_text("utf-8")
+    text = Path(__file__).with_name("story.tables.json").read_text("utf-8")
     tables: dict[str, Any] = json.loads(text)
     return tables
 
@@ -126,7 +126,10 @@ def _parse(text: str, start: str, line_offset: int = 0) -> Any:
                 if add_none:
                     out += [None] * add_none
                 if expand:
-                    out += kids[i].children
+                    if out:
+                        out += kids[i].children
+                    else:  # a left-recursive `*` helper: take its list, do not copy it
+                        out = kids[i].children
                 else:
                     out.append(kids[i])
             if nones:

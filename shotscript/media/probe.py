@@ -11,7 +11,7 @@ import av
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-MediaKind = Literal["video", "image", "unknown"]
+MediaKind = Literal["video", "image", "audio", "unknown"]
 
 # ISO-BMFF major brands that mean "still image", not video (ffmpeg opens them as mov).
 _IMAGE_BRANDS = {"avif": "avif", "avis": "avif", "heic": "heic", "heix": "heic", "mif1": "heif"}
@@ -30,7 +30,7 @@ class MediaInfo(BaseModel):
     kind: MediaKind
     path: Path | None = None
     container: str | None = None  # "mp4", "mov", "matroska", "png", "jpeg", …
-    codec: str | None = None  # video codec ("h264", "hevc", …); None for images
+    codec: str | None = None  # video (or audio) codec ("h264", "hevc", "mp3", …); None for images
     duration: float | None = None  # seconds
     width: int | None = None
     height: int | None = None
@@ -43,7 +43,7 @@ class MediaInfo(BaseModel):
 
     @property
     def readable(self) -> bool:
-        """Whether the file was read as an image or a video without trouble."""
+        """Whether the file was read as an image, a video or audio without trouble."""
         return self.error is None and self.kind != "unknown"
 
 
@@ -147,6 +147,8 @@ def _video_info(container: av.container.InputContainer, magic: bytes, *, decode:
     name = _container_name(fmt, magic)
     if name in _IMAGE_BRANDS.values():
         return MediaInfo(kind="image", container=name)
+    if not container.streams.video and container.streams.audio and name != "mp4":
+        return _audio_info(container, name, decode=decode)
     if not container.streams.video or container.streams.video[0].codec_context is None:
         # Audio-only, or an MP4 cut off before its index: still "meant as video" if it says so.
         return MediaInfo(kind=_kind_from_magic(magic), container=name, error="no video stream")
@@ -166,7 +168,20 @@ def _video_info(container: av.container.InputContainer, magic: bytes, *, decode:
     )
 
 
-def _duration(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> float | None:
+def _audio_info(container: av.container.InputContainer, name: str, *, decode: bool) -> MediaInfo:
+    """A sound file (WAV, MP3, …): a voice reference."""
+    stream = container.streams.audio[0]
+    error = None
+    if decode:
+        try:
+            error = next((None for _ in container.decode(audio=0)), "audio has no frames")
+        except Exception as e:
+            error = f"audio does not decode ({_short(e)})"
+    return MediaInfo(kind="audio", container=name, codec=stream.codec_context.name,
+                     duration=_duration(stream, container), error=error)
+
+
+def _duration(stream: av.stream.Stream, container: av.container.InputContainer) -> float | None:
     if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
         return float(stream.duration * stream.time_base)
     if container.duration is not None and container.duration > 0:

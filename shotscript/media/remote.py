@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import calendar
 import ipaddress
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,14 @@ from shotscript.media.problems import Problem, problem
 # Enough for image headers and for the moov atom of a "fast start" MP4 (its length lives there).
 HEAD_BYTES = 256 * 1024
 TIMEOUT_SECONDS = 5.0
+# One probe (redirects and the first bytes included) ends within this long, however slowly
+# the server trickles (docs/runtime-limits.md).
+PROBE_DEADLINE = 15.0
+MAX_REDIRECTS = 5
 CONCURRENCY = 8
+# The runtime's name for it (runtime/constants.py; a test keeps them equal): when set, not
+# one request leaves this machine, probes included.
+ENV_REQUIRE_LOOPBACK = "SHOTSCRIPT_REQUIRE_LOOPBACK"
 # A signed URL must outlive the wait in the service's queue; warn below this margin.
 EXPIRY_MARGIN_SECONDS = 3600
 
@@ -48,15 +56,43 @@ class RemoteInfo(BaseModel):
         return self.status is not None and 200 <= self.status < 300
 
 
-async def probe_url(url: str, client: httpx.AsyncClient) -> RemoteInfo:
+def loopback_required(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether SHOTSCRIPT_REQUIRE_LOOPBACK forbids probing any host but this machine."""
+    env = os.environ if environ is None else environ
+    return env.get(ENV_REQUIRE_LOOPBACK, "").strip() not in ("", "0", "false", "no")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _loopback_guard(request: httpx.Request) -> None:
+    # Also every redirect: a loopback server may not send the probe elsewhere.
+    if not _is_loopback(request.url.host):
+        raise httpx.RequestError(
+            f"not fetched: {ENV_REQUIRE_LOOPBACK} is set and {request.url.host} is not this machine",
+            request=request,
+        )
+
+
+async def probe_url(url: str, client: httpx.AsyncClient, *, deadline: float = PROBE_DEADLINE) -> RemoteInfo:
     """One ranged GET of the first HEAD_BYTES of `url`; never raises."""
     started = time.monotonic()
     try:
-        async with client.stream("GET", url, headers={"Range": f"bytes=0-{HEAD_BYTES - 1}"}) as r:
-            head = await _read_head(r)
-            final = str(r.url)
-            status, headers = r.status_code, r.headers
-    except httpx.HTTPError as e:
+        async with asyncio.timeout(deadline):
+            async with client.stream("GET", url, headers={"Range": f"bytes=0-{HEAD_BYTES - 1}"}) as r:
+                head = await _read_head(r)
+                final = str(r.url)
+                status, headers = r.status_code, r.headers
+    except TimeoutError:
+        took = time.monotonic() - started
+        return RemoteInfo(url=url, seconds=took, error=f"no complete answer within {deadline:g}s")
+    except (httpx.HTTPError, httpx.InvalidURL) as e:
         return RemoteInfo(url=url, seconds=time.monotonic() - started, error=_reason(e))
     length = _total_length(status, headers)
     ok = 200 <= status < 300
@@ -77,19 +113,23 @@ async def probe_urls(
     *,
     timeout: float = TIMEOUT_SECONDS,
     transport: httpx.AsyncBaseTransport | None = None,
+    deadline: float = PROBE_DEADLINE,
 ) -> list[RemoteInfo]:
     """Probe many URLs at once (a few at a time), in the order given."""
     limit = asyncio.Semaphore(CONCURRENCY)
+    hooks = {"request": [_loopback_guard]} if loopback_required() else {}
     async with httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
         transport=transport,
         headers={"User-Agent": "shotscript-probe"},
+        event_hooks=hooks,
     ) as client:
 
         async def one(url: str) -> RemoteInfo:
             async with limit:
-                return await probe_url(url, client)
+                return await probe_url(url, client, deadline=deadline)
 
         return list(await asyncio.gather(*(one(u) for u in urls)))
 

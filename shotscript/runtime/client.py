@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,11 +22,15 @@ from shotscript.runtime.errors import (
     ConfigError,
     ProtocolError,
     RenderError,
+    RetryLaterError,
+    UnsafeURLError,
     error_from_response,
 )
 from shotscript.runtime.events import Event, EventSink, ignore
+from shotscript.runtime.redact import add_secret, redact, redact_optional, redact_tree
 from shotscript.runtime.retry_policy import parse_retry_after, retry_delay
 from shotscript.runtime.settings import RuntimeSettings, is_loopback
+from shotscript.runtime.url_policy import UrlPolicy
 
 TaskStatus = Literal["PENDING", "RUNNING", "SUSPENDED", "SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"]
 TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
@@ -35,6 +41,22 @@ API_TZ = timezone(timedelta(hours=C.API_UTC_OFFSET_HOURS))
 # httpx errors raised before a single byte of the request left this machine: sending again
 # cannot duplicate anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_TASK_ID = re.compile(C.TASK_ID_PATTERN)
+
+
+def valid_task_id(value: object) -> bool:
+    """Whether a value is a task id as the service issues them (safe to put into a URL)."""
+    return isinstance(value, str) and _TASK_ID.fullmatch(value) is not None
+
+
+def check_task_id(task_id: str) -> str:
+    """The task id, or a ProtocolError before a malformed one (`../x`) reaches a URL."""
+    if not valid_task_id(task_id):
+        raise ProtocolError(
+            f"task id {task_id!r} is not one the service issues; refusing to use it",
+            hint="the record or the server's answer is damaged: check the Model Studio console",
+        )
+    return task_id
 
 
 @dataclass(frozen=True)
@@ -102,9 +124,11 @@ class UploadPolicy:
 
 def parse_status(value: object, *, task_id: str) -> TaskStatus:
     """The task status as the closed Literal, or a ProtocolError for anything else."""
-    if isinstance(value, str) and value in TASK_STATUSES:
-        return value  # type: ignore[return-value]
-    raise ProtocolError(f"task {task_id}: unexpected status {value!r}", task_id=task_id)
+    for status in TASK_STATUSES:
+        if value == status:
+            return status  # type: ignore[return-value]  # get_args loses the Literal
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
+    raise ProtocolError(f"task {task_id}: unexpected status {shown}", task_id=task_id)
 
 
 def api_time(moment: datetime) -> str:
@@ -117,6 +141,18 @@ def connection_error(exc: httpx.TransportError, operation: str) -> APIConnection
     sent = not isinstance(exc, _NOT_SENT)
     detail = type(exc).__name__ + (f": {exc}" if str(exc) else "")
     return APIConnectionError(f"{operation}: no answer from the API ({detail})", sent=sent)
+
+
+def _answer_error(exc: httpx.HTTPError | httpx.InvalidURL, operation: str, redirects: int) -> RenderError:
+    """The typed error for an answer httpx could not follow or decode."""
+    if isinstance(exc, httpx.TooManyRedirects):
+        return UnsafeURLError(
+            f"{operation}: more redirects than the {redirects} followed",
+            hint="a redirect loop on the server's side; see docs/runtime-limits.md",
+        )
+    if isinstance(exc, httpx.TransportError):
+        return connection_error(exc, operation)
+    return ProtocolError(f"{operation}: unreadable answer ({type(exc).__name__}: {exc})")
 
 
 class DashScopeClient:
@@ -133,6 +169,8 @@ class DashScopeClient:
     ) -> None:
         self.settings = settings
         self.events = events
+        add_secret(settings.api_key)  # whatever the server echoes, redact() now removes the key
+        self.url_policy = UrlPolicy.for_base_url(settings.base_url)
         self.requests: list[RequestRecord] = []
         self._sleep = sleep
         self._rand = rand
@@ -150,13 +188,15 @@ class DashScopeClient:
             transport=transport,
             event_hooks=hooks,
         )
-        # Uploads and downloads go to other hosts (OSS, CDN): they must never see the key.
+        # Uploads and downloads go to hosts the server names (OSS, CDN): they must never see
+        # the key, and every hop, redirects included, must pass the URL policy.
         self.plain = httpx.AsyncClient(
             headers={"User-Agent": f"shotscript/{__version__}"},
             timeout=timeout,
             transport=transport,
-            event_hooks=hooks,
+            event_hooks={"request": [self._policy_guard]},
             follow_redirects=True,
+            max_redirects=settings.limits.max_redirects,
         )
 
     def __repr__(self) -> str:
@@ -176,12 +216,23 @@ class DashScopeClient:
     async def _guard(self, request: httpx.Request) -> None:
         # Tests set SHOTSCRIPT_REQUIRE_LOOPBACK: then not one byte may leave this machine.
         if self.settings.require_loopback and not is_loopback(str(request.url)):
-            raise ConfigError(f"refusing request to non-loopback host {request.url.host}")
+            raise ConfigError(
+                f"refusing request to non-loopback host {request.url.host}",
+                hint=f"{C.ENV_REQUIRE_LOOPBACK} is set: only 127.0.0.1 and ::1 may be reached",
+            )
+
+    async def _policy_guard(self, request: httpx.Request) -> None:
+        # Runs for the first request and for every redirect httpx follows. The URL's face is
+        # judged first, then the loopback guard, and only then is a name resolved (so a test
+        # never sends even a DNS query off the machine).
+        url = str(request.url)
+        self.url_policy.refuse(url)
+        await self._guard(request)
+        await self.url_policy.check(url)
 
     def redact(self, text: str) -> str:
-        """The text with the API key blanked out, should a server ever echo it."""
-        key = self.settings.api_key
-        return text.replace(key, "***") if key else text
+        """The text with the API key (and any `sk-…` token) blanked out."""
+        return redact(text)
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -197,15 +248,24 @@ class DashScopeClient:
     ) -> httpx.Response:
         """Send one request, retrying as retry_policy decides; raise the typed error if not."""
         http = client or self.api
+        limits = self.settings.limits
+        deadline = C.UPLOAD_TIMEOUT if "files" in kwargs else limits.api_deadline
         retries = 0
         while True:
             retry_after: float | None = None
             try:
-                response = await http.request(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                error: RenderError = connection_error(exc, operation)
+                async with asyncio.timeout(deadline):
+                    response = await self._request(http, method, url, operation, **kwargs)
+            except TimeoutError:
+                error: RenderError = APIConnectionError(
+                    f"{operation}: no complete answer within {deadline:g}s", sent=True
+                )
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                error = _answer_error(exc, operation, limits.max_redirects)
             else:
-                request_id = response.headers.get("x-request-id") or _body_request_id(response)
+                request_id = redact_optional(
+                    _header_request_id(response) or _body_request_id(response)
+                )
                 if response.is_success:
                     self.requests.append(RequestRecord(operation, response.status_code, request_id))
                     return response
@@ -215,6 +275,8 @@ class DashScopeClient:
                 )
                 retry_after = parse_retry_after(response.headers.get("retry-after"), now=time.time())
                 error.retry_after = retry_after  # for callers that wait longer than one request
+                if error.retryable and retry_after is not None and retry_after > limits.retry_after_max:
+                    raise _too_long(error, retry_after, limits.retry_after_max, operation)
             delay = retry_delay(
                 error,
                 retries_done=retries,
@@ -235,29 +297,47 @@ class DashScopeClient:
             )
             await self._sleep(delay)
 
-    def _error(self, response: httpx.Response, request_id: str | None) -> APIError:
-        body: Any
+    async def _request(
+        self, http: httpx.AsyncClient, method: str, url: str, operation: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One request whose answer is read whole, but never more than max_answer_bytes."""
+        cap = self.settings.limits.max_answer_bytes
+        request = http.build_request(method, url, **kwargs)
+        response = await http.send(request, stream=True)
         try:
-            body = response.json()
-        except ValueError:
-            body = response.text[:300]
-        if isinstance(body, dict) and isinstance(body.get("message"), str):
-            body = {**body, "message": self.redact(body["message"])}
-        elif isinstance(body, str):
-            body = self.redact(body)
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > cap:
+                raise ProtocolError(f"{operation}: an answer of {int(length)} bytes (more than {cap})")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise ProtocolError(f"{operation}: an answer of more than {cap} bytes")
+        finally:
+            await response.aclose()
+        # Decoded already: the copy must not claim an encoding or length it no longer has.
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(
+            response.status_code, headers=headers, content=bytes(body), request=request
+        )
+
+    def _error(self, response: httpx.Response, request_id: str | None) -> APIError:
+        body: Any = _decoded(response)
+        if body is None:
+            body = response.content[:300].decode("utf-8", "replace")
         return error_from_response(
-            response.status_code, body, request_id=request_id, region=self.settings.region
+            response.status_code, redact_tree(body), request_id=request_id, region=self.settings.region
         )
 
     @staticmethod
     def _json(response: httpx.Response, operation: str) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        """The answer's JSON object, every string in it redacted; ProtocolError otherwise."""
+        data = _decoded(response)
         if not isinstance(data, dict):
-            raise ProtocolError(f"{operation}: the API answered {response.status_code} without JSON")
-        return data
+            raise ProtocolError(f"{operation}: the API answered {response.status_code} without a JSON object")
+        clean: dict[str, Any] = redact_tree(data)
+        return clean
 
     # --- the task protocol ----------------------------------------------------------------
 
@@ -272,13 +352,19 @@ class DashScopeClient:
         data = self._json(response, "create")
         output = data.get("output") if isinstance(data.get("output"), dict) else {}
         task_id = output.get("task_id") if output else None
+        request_id = _text(data.get("request_id"))
         if not task_id:
-            raise ProtocolError("create: the answer has no task id", request_id=data.get("request_id"))
-        return TaskCreated(str(task_id), str(output.get("task_status", "PENDING")), data.get("request_id"))
+            raise ProtocolError("create: the answer has no task id", request_id=request_id)
+        if not valid_task_id(task_id):
+            # The task may exist (and be billed): an unknown outcome, which reconciling settles.
+            raise ProtocolError(f"create: the answer's task id {str(task_id)[:80]!r} is malformed",
+                                request_id=request_id)
+        return TaskCreated(str(task_id), _text(output.get("task_status")) or "PENDING", request_id)
 
     async def get_task(self, task_id: str) -> TaskSnapshot:
         """One poll of a task."""
-        response = await self.send("poll", "GET", f"{C.TASKS_PATH}/{task_id}", idempotent=True)
+        path = f"{C.TASKS_PATH}/{check_task_id(task_id)}"
+        response = await self.send("poll", "GET", path, idempotent=True)
         data = self._json(response, "poll")
         output = data.get("output")
         if not isinstance(output, dict):
@@ -286,16 +372,17 @@ class DashScopeClient:
         status = parse_status(output.get("task_status"), task_id=task_id)
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         return TaskSnapshot(
-            task_id=str(output.get("task_id") or task_id),
+            task_id=task_id,  # the id asked for: an answer cannot swap it for another
             status=status,
-            request_id=data.get("request_id"),
+            request_id=_text(data.get("request_id")),
             output=output,
             usage=dict(usage or {}),
         )
 
     async def cancel_task(self, task_id: str) -> None:
         """Cancel a task (the API only cancels one still PENDING)."""
-        await self.send("cancel", "POST", f"{C.TASKS_PATH}/{task_id}/cancel", idempotent=True)
+        path = f"{C.TASKS_PATH}/{check_task_id(task_id)}/cancel"
+        await self.send("cancel", "POST", path, idempotent=True)
 
     async def list_tasks(
         self,
@@ -323,7 +410,10 @@ class DashScopeClient:
         rows = data.get("data")
         if rows is None and isinstance(data.get("output"), dict):
             rows = data["output"].get("data") or data["output"].get("tasks")
-        return [_listed(row) for row in rows or [] if isinstance(row, dict) and row.get("task_id")]
+        if not isinstance(rows, list):
+            rows = []
+        # A row whose id could not be polled safely is no candidate for anything.
+        return [_listed(row) for row in rows if isinstance(row, dict) and valid_task_id(row.get("task_id"))]
 
     async def get_upload_policy(self, model: str) -> UploadPolicy:
         """A credential for uploading local files bound to `model`."""
@@ -337,8 +427,9 @@ class DashScopeClient:
         data = self._json(response, "upload_policy")
         # The service answers with `data`; the SDK reads it as `output`: accept either.
         output = data.get("data") if isinstance(data.get("data"), dict) else data.get("output")
+        if not isinstance(output, dict):
+            raise ProtocolError("upload policy: the answer has no policy")
         try:
-            assert isinstance(output, dict)
             form = {
                 "OSSAccessKeyId": str(output["oss_access_key_id"]),
                 "Signature": str(output["signature"]),
@@ -347,40 +438,100 @@ class DashScopeClient:
                 "x-oss-forbid-overwrite": str(output["x_oss_forbid_overwrite"]),
             }
             host, upload_dir = str(output["upload_host"]), str(output["upload_dir"])
-        except (AssertionError, KeyError) as exc:
+        except KeyError as exc:
             raise ProtocolError(f"upload policy: missing field {exc}") from None
-        expires = output.get("expire_in_seconds")
-        max_mb = output.get("max_file_size_mb")
+        expires = _number(output.get("expire_in_seconds"))
+        max_mb = _number(output.get("max_file_size_mb"))
         return UploadPolicy(
             upload_host=host,
             upload_dir=upload_dir.rstrip("/"),
             form=form,
-            expires_in=float(expires) if isinstance(expires, int | float) else None,
-            max_bytes=int(max_mb * 1024 * 1024) if isinstance(max_mb, int | float) else None,
+            expires_in=expires,
+            max_bytes=int(max_mb * 1024 * 1024) if max_mb is not None else None,
         )
+
+
+def _too_long(error: APIError, wait: float, cap: float, operation: str) -> RetryLaterError:
+    """The error that stops a render the server asked to wait longer than `cap` seconds."""
+    if wait < 366 * 86400:
+        after = "after " + time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() + wait))
+        waited = f"{wait:.0f}s"
+    else:
+        after, waited = "much later", "over a year"
+    nothing = "nothing was created" if operation == "create" else "what was done is recorded"
+    retry = RetryLaterError(
+        f"{operation}: the service asked to wait {waited} before trying again (Retry-After), "
+        f"longer than the {cap:g}s shotscript waits",
+        status=error.status,
+        code=error.code,
+        request_id=error.request_id,
+        hint=f"{nothing}; run the same command again {after} (or raise retry_after_max in "
+        f"{C.ENV_LIMITS}, see docs/runtime-limits.md)",
+    )
+    retry.retry_after = wait
+    return retry
+
+
+def _decoded(response: httpx.Response) -> Any:
+    """The answer's JSON, or None when it is not JSON or nested deeper than any API answer."""
+    try:
+        data = response.json()
+    except (ValueError, RecursionError):
+        return None
+    return data if _depth(data) <= C.MAX_ANSWER_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    """How deeply containers nest in a decoded JSON value (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > C.MAX_ANSWER_DEPTH:
+                break
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _text(value: object) -> str | None:
+    """A server-given scalar as a string (already redacted by _json), None when absent."""
+    if value is None or value == "" or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
+def _number(value: object) -> float | None:
+    """A finite number from the answer, or None (booleans and infinities are no numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def _header_request_id(response: httpx.Response) -> str | None:
+    return response.headers.get("x-request-id") or None
 
 
 def _body_request_id(response: httpx.Response) -> str | None:
     if "json" not in response.headers.get("content-type", ""):
         return None
-    try:
-        data = response.json()
-    except ValueError:
-        return None
+    data = _decoded(response)
     rid = data.get("request_id") if isinstance(data, dict) else None
-    return str(rid) if rid else None
+    return _text(rid)
 
 
 def parse_api_time(value: object) -> float | None:
     """Epoch seconds from an API time: epoch ms (task list), or `YYYY-MM-DD HH:MM:SS[.mmm]`
     / `YYYYMMDDhhmmss` in the API's time zone; None when unreadable."""
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or abs(value) > 1e15:
+            return None
         return value / 1000.0 if value > 1e11 else float(value)
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit() and len(text) != 14:
-        return parse_api_time(int(text))
+    if text.isascii() and text.isdigit() and len(text) != 14:
+        return parse_api_time(int(text)) if len(text) <= 20 else None
     for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", C.LIST_TIME_FORMAT):
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=API_TZ).timestamp()
@@ -393,9 +544,9 @@ def _listed(row: dict[str, Any]) -> ListedTask:
     created = row.get("gmt_create") or row.get("submit_time")
     return ListedTask(
         task_id=str(row["task_id"]),
-        status=str(row.get("status") or row.get("task_status") or ""),
-        model=row.get("model_name") or row.get("model"),
-        request_id=row.get("request_id"),
+        status=_text(row.get("status") or row.get("task_status")) or "",
+        model=_text(row.get("model_name") or row.get("model")),
+        request_id=_text(row.get("request_id")),
         created=parse_api_time(created),
         raw=row,
     )

@@ -37,8 +37,6 @@ MAX_RETRIES = 4  # attempts after the first
 RETRY_INITIAL_DELAY = 0.5
 RETRY_MAX_DELAY = 8.0
 RETRY_JITTER = 0.25  # a delay is shortened by up to this fraction, so clients spread out
-# A Retry-After longer than this is not honoured in-process: the error is reported instead.
-RETRY_AFTER_MAX = 60.0
 # Throttling.AllocationQuota (too many tasks in progress) recovers "within about a minute".
 ALLOCATION_QUOTA_PAUSE = 20.0
 
@@ -76,3 +74,44 @@ DOWNLOAD_PROGRESS_STEP = 1 << 16  # report download progress at most this often 
 # Resumes of one download in all; cuts that bring no new byte also obey MAX_RETRIES.
 DOWNLOAD_MAX_RESUMES = 20
 PART_SUFFIX = ".part"
+
+# --- safety caps (each documented in docs/runtime-limits.md) ------------------------------
+# A hostile or broken server must not make a render wait, download or follow forever. Every
+# cap can be lowered (or raised) through SHOTSCRIPT_LIMITS, e.g. `retry_after_max=30`.
+ENV_LIMITS = "SHOTSCRIPT_LIMITS"
+# The longest Retry-After honoured. A longer one stops the render with RetryLaterError
+# (exit 75, "try again later"); the task, if any, stays recorded. Quotas recover "within
+# about a minute", so five minutes is generous.
+RETRY_AFTER_MAX = 300.0
+# Redirects followed from a result URL (and an upload host): CDNs use one or two.
+MAX_REDIRECTS = 5
+# The largest video accepted, per second of the story's duration and resolution tier: about
+# five times the bitrate Wan videos come with, plus a fixed allowance for the container.
+VIDEO_BYTES_PER_SECOND = {"480P": 2 << 20, "720P": 4 << 20, "1080P": 8 << 20}
+VIDEO_BYTES_PER_SECOND_UNKNOWN_TIER = 8 << 20
+VIDEO_BYTES_ALLOWANCE = 16 << 20
+# Whatever the story says, no video larger than this is written (also when nothing is known).
+VIDEO_MAX_BYTES = 512 << 20
+# One download, every resume included, ends within this many seconds.
+DOWNLOAD_DEADLINE = 30 * 60.0
+# A body slower than this (bytes per second, measured over each window) is given up: it
+# would take hours, or it is a server trickling bytes to hold the render.
+DOWNLOAD_MIN_THROUGHPUT = 32 << 10
+DOWNLOAD_THROUGHPUT_WINDOW = 30.0
+# One API request (answer body included) ends within this long; uploads have UPLOAD_TIMEOUT.
+API_REQUEST_DEADLINE = 120.0
+# API answers are small JSON documents; a larger body is not read into memory.
+MAX_ANSWER_BYTES = 8 << 20
+# ...and nest a few levels deep: a deeper document is not read as JSON at all.
+MAX_ANSWER_DEPTH = 32
+
+# --- exit codes of a render stopped by the runtime (the table is in docs/runtime-limits.md)
+EXIT_FAILED = 1
+EXIT_ATTENTION = 3
+# sysexits' EX_TEMPFAIL: the service asked us to come back later than we are willing to wait.
+EXIT_RETRY_LATER = 75
+
+# --- identifiers the service issues ---------------------------------------------------------
+# Task ids are UUIDs; allow a little more (letters, digits, `-`, `_`) but never a character
+# that could change the URL they are put into (`/`, `.`, `%`, `?`, `#`).
+TASK_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}"

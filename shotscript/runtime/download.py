@@ -1,8 +1,13 @@
-"""Fetch the result video: stream to a temporary file, resume after a cut, check, rename."""
+"""Fetch the result video: stream to a temporary file, resume after a cut, check, rename.
+
+Bounded: a deadline for the whole download, a minimum throughput, a largest size; the
+temporary file is created exclusively inside the output folder and renamed within it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -16,8 +21,16 @@ import av
 import httpx
 
 from shotscript.runtime import constants as C
-from shotscript.runtime.errors import DownloadError
+from shotscript.runtime.atomic import create_exclusive, open_dir, output_error, refuse_link_at, replace_in
+from shotscript.runtime.errors import (
+    DownloadError,
+    DownloadTooLargeError,
+    DownloadTooSlowError,
+    OutputError,
+    UnsafeURLError,
+)
 from shotscript.runtime.events import Event, EventSink, ignore
+from shotscript.runtime.limits import RuntimeLimits
 from shotscript.runtime.retry_policy import RetryPolicy, backoff_delay
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
@@ -63,10 +76,14 @@ def looks_like_mp4(head: bytes) -> bool:
     return len(head) >= 12 and head[4:8] == b"ftyp"
 
 
-def probe_video(path: Path) -> VideoProbe:
-    """Open the file with FFmpeg (PyAV), decode one frame, and report size, fps, duration."""
+def probe_video(path: Path, file: BinaryIO | None = None) -> VideoProbe:
+    """Open the file with FFmpeg (PyAV), decode one frame, and report size, fps, duration.
+
+    With `file`, that open file is read (from its start) and `path` only names it."""
     try:
-        with av.open(str(path)) as container:
+        if file is not None:
+            file.seek(0)
+        with av.open(file if file is not None else str(path)) as container:
             if not container.streams.video:
                 raise DownloadError(f"{path.name}: no video stream")
             stream = container.streams.video[0]
@@ -102,6 +119,31 @@ class _Progress:
     etag: str | None = None  # of the first answer: a resume must continue the same file
 
 
+@dataclass
+class ThroughputMeter:
+    """Each window must bring `quota` bytes: met early, a new window starts at once; not met
+    by its end, the body is too slow. Pure: the caller passes the clock."""
+
+    window: float
+    quota: float
+    ends_at: float = 0.0
+    got: int = 0
+
+    def start(self, now: float) -> float:
+        """Open a window at `now`; the moment it ends."""
+        self.ends_at, self.got = now + self.window, 0
+        return self.ends_at
+
+    def add(self, count: int, now: float) -> float | None:
+        """Count bytes received; the new window's end when this met the quota, else None."""
+        self.got += count
+        return self.start(now) if self.got >= self.quota else None
+
+
+def _mib(count: float) -> str:
+    return f"{count / (1 << 20):.1f} MiB"
+
+
 async def download_video(
     client: httpx.AsyncClient,
     url: str,
@@ -111,46 +153,99 @@ async def download_video(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rand: Callable[[], float] = random.random,
+    limits: RuntimeLimits | None = None,
+    max_bytes: int | None = None,
+    root: Path | None = None,
 ) -> DownloadResult:
-    """Download `url` to `dest` atomically: `dest` is either absent or a checked MP4."""
+    """Download `url` to `dest` atomically: `dest` is either absent or a checked MP4.
+
+    `max_bytes` (see RuntimeLimits.video_cap) bounds the size, never above the hard ceiling;
+    `root` is the output folder: no link may lie between it and `dest`."""
     policy = policy or RetryPolicy()
-    part = dest.with_name(dest.name + C.PART_SUFFIX)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    progress, resumes, stalls = _Progress(), 0, 0
+    limits = limits or RuntimeLimits()
+    cap = min(max_bytes if max_bytes is not None else limits.video_max_bytes, limits.video_max_bytes)
+    part_name = dest.name + C.PART_SUFFIX
+    part = dest.with_name(part_name)
+    dir_fd = open_dir(dest.parent, root)
+    created = False
     try:
-        with part.open("wb") as f:
-            while True:
-                before = progress.received
-                try:
-                    await _fetch(client, url, f, progress, events)
-                    break
-                except (httpx.TransportError, _Cut) as exc:
-                    # What is on disk is what we have, whatever the loop had counted.
-                    f.flush()
-                    progress.received = f.tell()
-                    resumes += 1
-                    # A cut after progress resumes at once; only cuts that got nothing
-                    # count against the patience and wait, like any retry.
-                    stalls = 0 if progress.received > before else stalls + 1
-                    if stalls > policy.max_retries or resumes > C.DOWNLOAD_MAX_RESUMES:
-                        raise DownloadError(
-                            f"download cut {resumes} times, {progress.received} bytes received"
-                        ) from None
-                    why = type(exc).__name__ if isinstance(exc, httpx.TransportError) else "cut"
-                    events(Event("retry", f"download {why} at {progress.received} bytes; resuming"))
-                    if stalls:
-                        await sleep(backoff_delay(stalls - 1, policy, rand()))
+        refuse_link_at(dir_fd, dest.name, dest)
+        fd = create_exclusive(dir_fd, part_name, part)
+        created = True
+        with os.fdopen(fd, "w+b") as f:
+            try:
+                async with asyncio.timeout(limits.download_deadline):
+                    resumes = await _fetch_resuming(client, url, f, cap, limits, policy, events, sleep, rand)
+            except TimeoutError:
+                raise DownloadTooSlowError(
+                    f"the download did not finish within {limits.download_deadline:g}s "
+                    f"({_mib(f.tell())} received); given up",
+                    hint="run the same command again later to fetch the video (its URL stays valid 24 h)",
+                ) from None
+            received = f.tell()
             f.flush()
             os.fsync(f.fileno())
-        with part.open("rb") as f:
+            f.seek(0)
             if not looks_like_mp4(f.read(12)):
                 raise DownloadError("the downloaded file is not an MP4")
-        probe = await asyncio.to_thread(probe_video, part)
-        os.replace(part, dest)
-    except BaseException:
-        part.unlink(missing_ok=True)  # never leave a half-written video behind
+            probe = await asyncio.to_thread(probe_video, part, f)
+        replace_in(dir_fd, part_name, dest.name, dest)
+        created = False
+    except BaseException as exc:
+        if created:
+            _unlink(dir_fd, part_name)  # never leave a half-written video behind
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise output_error(exc, part) from None
         raise
-    return DownloadResult(path=dest, bytes=progress.received, resumes=resumes, probe=probe)
+    finally:
+        os.close(dir_fd)
+    return DownloadResult(path=dest, bytes=received, resumes=resumes, probe=probe)
+
+
+def _unlink(dir_fd: int, name: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(name, dir_fd=dir_fd)
+
+
+async def _fetch_resuming(
+    client: httpx.AsyncClient,
+    url: str,
+    f: BinaryIO,
+    cap: int,
+    limits: RuntimeLimits,
+    policy: RetryPolicy,
+    events: EventSink,
+    sleep: Callable[[float], Awaitable[None]],
+    rand: Callable[[], float],
+) -> int:
+    """Fetch into `f`, resuming after cuts; the number of resumes."""
+    progress, resumes, stalls = _Progress(), 0, 0
+    while True:
+        before = progress.received
+        try:
+            await _fetch(client, url, f, progress, events, cap, limits)
+            return resumes
+        except httpx.TooManyRedirects:
+            raise UnsafeURLError(
+                f"the video URL redirects more than {limits.max_redirects} times",
+                hint="a redirect loop on the server's side; see docs/runtime-limits.md",
+            ) from None
+        except (httpx.TransportError, _Cut) as exc:
+            # What is on disk is what we have, whatever the loop had counted.
+            f.flush()
+            progress.received = f.tell()
+            resumes += 1
+            # A cut after progress resumes at once; only cuts that got nothing
+            # count against the patience and wait, like any retry.
+            stalls = 0 if progress.received > before else stalls + 1
+            if stalls > policy.max_retries or resumes > C.DOWNLOAD_MAX_RESUMES:
+                raise DownloadError(
+                    f"download cut {resumes} times, {progress.received} bytes received"
+                ) from None
+            why = type(exc).__name__ if isinstance(exc, httpx.TransportError) else "cut"
+            events(Event("retry", f"download {why} at {progress.received} bytes; resuming"))
+            if stalls:
+                await sleep(backoff_delay(stalls - 1, policy, rand()))
 
 
 async def _fetch(
@@ -159,8 +254,37 @@ async def _fetch(
     f: BinaryIO,
     progress: _Progress,
     events: EventSink,
+    cap: int,
+    limits: RuntimeLimits,
 ) -> None:
-    """One GET (ranged when resuming), appending to `f` until the body is complete."""
+    """One GET (ranged when resuming), appending to `f` until the body is complete; too slow
+    a body (below the minimum throughput over a window) is given up."""
+    loop = asyncio.get_running_loop()
+    meter = ThroughputMeter(limits.throughput_window, limits.min_throughput * limits.throughput_window)
+    try:
+        async with asyncio.timeout_at(meter.start(loop.time())) as watch:
+            await _fetch_once(client, url, f, progress, events, cap, meter, watch)
+    except TimeoutError:
+        if not watch.expired():
+            raise  # the overall deadline, reported by the caller
+        raise DownloadTooSlowError(
+            f"the download came slower than {limits.min_throughput / 1024:g} KiB/s "
+            f"({meter.got} bytes in the last {limits.throughput_window:g}s); given up",
+            hint="run the same command again later to fetch the video (its URL stays valid 24 h)",
+        ) from None
+
+
+async def _fetch_once(
+    client: httpx.AsyncClient,
+    url: str,
+    f: BinaryIO,
+    progress: _Progress,
+    events: EventSink,
+    cap: int,
+    meter: ThroughputMeter,
+    watch: asyncio.Timeout,
+) -> None:
+    loop = asyncio.get_running_loop()
     headers = {"Accept-Encoding": "identity"}
     if progress.received:
         headers["Range"] = f"bytes={progress.received}-"
@@ -180,7 +304,7 @@ async def _fetch(
                 f.truncate()
                 progress.received = 0
             length = response.headers.get("content-length")
-            progress.total = int(length) if length and length.isdigit() else None
+            progress.total = int(length) if length and length.isascii() and length.isdigit() else None
             progress.etag = response.headers.get("etag")
         elif status == 416 and progress.received == progress.total:
             return
@@ -188,11 +312,18 @@ async def _fetch(
             raise _Cut()
         else:
             raise DownloadError(f"download refused: HTTP {status}")
+        if progress.total is not None and progress.total > cap:
+            raise _too_large(f"the server announces {_mib(progress.total)}", cap)
         step = max((progress.total or 0) // 20, C.DOWNLOAD_PROGRESS_STEP)
         mark = progress.received + step
         async for chunk in response.aiter_raw():  # as they come: a cut loses nothing
+            if progress.received + len(chunk) > cap:
+                raise _too_large(f"the body passed {_mib(cap)}", cap)
             f.write(chunk)
             progress.received += len(chunk)
+            window_end = meter.add(len(chunk), loop.time())
+            if window_end is not None:
+                watch.reschedule(window_end)
             if progress.received >= mark:
                 mark = progress.received + step
                 events(Event("download", "", {"received": progress.received, "total": progress.total}))
@@ -201,3 +332,10 @@ async def _fetch(
     if progress.total is not None and progress.received > progress.total:
         raise DownloadError(f"received {progress.received} bytes, {progress.total} announced")
     events(Event("download", "", {"received": progress.received, "total": progress.total}))
+
+
+def _too_large(what: str, cap: int) -> DownloadTooLargeError:
+    return DownloadTooLargeError(
+        f"{what}, more than the {_mib(cap)} any video of this story can be; given up",
+        hint="the service sent something other than the video; see docs/runtime-limits.md",
+    )

@@ -5,24 +5,38 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from shotscript.facts.errors import error_code
+from shotscript.runtime import constants as C
+from shotscript.runtime.redact import redact
+
 _WS = re.compile(r"\s+")
 
 
 def _one_line(text: str, limit: int = 300) -> str:
-    """Collapse whitespace so any message prints on one line, and cap its length."""
-    text = _WS.sub(" ", text).strip()
+    """Collapse whitespace so any message prints on one line, redact it, and cap its length."""
+    text = redact(_WS.sub(" ", text).strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _field(value: str | None, limit: int = 120) -> str | None:
+    """A server-given identifier (code, request id) made safe to keep: one line, redacted."""
+    return None if value is None else _one_line(value, limit)
+
+
 class RenderError(Exception):
-    """Base of every error the runtime raises; `retryable` says whether trying again may help."""
+    """Base of every error the runtime raises; `retryable` says whether trying again may help.
+
+    Messages are redacted here, so an error can never carry the key, whoever raises it.
+    """
 
     retryable: ClassVar[bool] = False
     kind: ClassVar[str] = "error"
+    # The process exit status when this error ends a render (docs/runtime-limits.md).
+    exit_code: ClassVar[int] = C.EXIT_FAILED
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = _one_line(message)
-        self.hint = hint
+        self.hint = _one_line(hint, 600) if hint is not None else None
         super().__init__(self.message)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,11 +56,50 @@ class UploadError(RenderError):
     kind = "upload"
 
 
+class OutputError(RenderError, OSError):
+    """The output folder cannot take the file: read-only, no permission, disk full.
+
+    Also an OSError (with errno, strerror, filename), so code that handles the machine's
+    errors handles this one too.
+    """
+
+    kind = "output"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnsafePathError(OutputError):
+    """A symbolic link where the render writes: refused, so nothing outside the folder changes."""
+
+    kind = "unsafe_path"
+
+
 class DownloadError(RenderError):
     """The video could not be fetched whole, or what came was not a playable MP4."""
 
     retryable = True
     kind = "download"
+
+
+class DownloadTooSlowError(DownloadError):
+    """The body came slower than the minimum throughput, or past the download deadline."""
+
+    kind = "download_too_slow"
+
+
+class DownloadTooLargeError(DownloadError):
+    """The body is larger than any video of this story could be."""
+
+    retryable = False
+    kind = "download_too_large"
+
+
+class UnsafeURLError(DownloadError):
+    """A result, upload or redirect URL the URL policy refuses, or too many redirects."""
+
+    retryable = False
+    kind = "unsafe_url"
 
 
 class PollTimeoutError(RenderError):
@@ -60,6 +113,7 @@ class OutcomeUnknownError(RenderError):
     """A create may or may not have made a task, and reconciling could not tell which."""
 
     kind = "needs_attention"
+    exit_code = C.EXIT_ATTENTION
 
 
 class APIConnectionError(RenderError):
@@ -94,10 +148,11 @@ class APIError(RenderError):
     ) -> None:
         self.status = status
         self.retry_after: float | None = None  # seconds the server asked for, when it did
-        self.code = code
-        self.request_id = request_id
-        self.task_id = task_id
-        label = " ".join(p for p in (str(status) if status else "", code or "") if p)
+        # Every string here may have come from the network: redacted once, here.
+        self.code = _field(code)
+        self.request_id = _field(request_id)
+        self.task_id = _field(task_id)
+        label = " ".join(p for p in (str(status) if status else "", self.code or "") if p)
         super().__init__(f"{label}: {message}" if label else message, hint=hint)
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,6 +228,13 @@ class RequestTimeoutError(APIError):
     kind = "request_timeout"
 
 
+class RetryLaterError(APIError):
+    """The service asked to wait longer than RETRY_AFTER_MAX: stop now, come back later."""
+
+    kind = "retry_later"
+    exit_code = C.EXIT_RETRY_LATER
+
+
 class ServerError(APIError):
     """The service failed (5xx, `InternalError`, `ModelUnavailable`): retry later."""
 
@@ -204,30 +266,19 @@ class ProtocolError(APIError):
     kind = "protocol"
 
 
-# API code -> error class. A code matches an entry equal to it or starting with entry + ".",
-# the longest entry winning (so `Throttling.AllocationQuota` beats `Throttling`).
-CODE_TABLE: dict[str, type[APIError]] = {
-    "InvalidApiKey": AuthenticationError,
-    "AccessDenied": PermissionDeniedError,
-    "Model.AccessDenied": PermissionDeniedError,
-    "ModelNotFound": NotFoundError,
-    "Arrearage": BillingError,
-    "PrepaidBillOverdue": BillingError,
-    "PostpaidBillOverdue": BillingError,
-    "CommodityNotPurchased": BillingError,
-    "Throttling": RateLimitError,
-    "LimitRequests": RateLimitError,
-    "Throttling.AllocationQuota": ConcurrencyQuotaError,
-    "DataInspectionFailed": ContentModerationError,
-    "IPInfringementSuspect": ContentModerationError,
-    "InappropriateContent": ContentModerationError,
-    "InvalidParameter": InvalidParameterError,
-    "BadRequest": BadRequestError,
-    "InvalidURL": BadRequestError,
-    "RequestTimeOut": RequestTimeoutError,
-    "InternalError": ServerError,
-    "SystemError": ServerError,
-    "ModelUnavailable": ServerError,
+# The family a documented code belongs to (facts/errors.toml `kind`) -> error class.
+KIND_TABLE: dict[str, type[APIError]] = {
+    "invalid_parameter": InvalidParameterError,
+    "bad_request": BadRequestError,
+    "moderation": ContentModerationError,
+    "billing": BillingError,
+    "authentication": AuthenticationError,
+    "permission": PermissionDeniedError,
+    "not_found": NotFoundError,
+    "timeout": RequestTimeoutError,
+    "rate_limit": RateLimitError,
+    "concurrency": ConcurrencyQuotaError,
+    "server": ServerError,
 }
 
 # HTTP status -> error class, when the code is missing or unknown.
@@ -249,12 +300,14 @@ REGION_HINT = (
 )
 
 
-def class_for_code(code: str | None) -> type[APIError] | None:
-    """The error class an API code names, by longest matching entry, or None."""
-    if not code:
+def class_for_code(code: str | None, message: str | None = None) -> type[APIError] | None:
+    """The error class an API code names (its entry in the facts, or the nearest prefix's)."""
+    entry = error_code(code) if code else None
+    if entry is None:
         return None
-    matches = [k for k in CODE_TABLE if code == k or code.startswith(k + ".")]
-    return CODE_TABLE[max(matches, key=len)] if matches else None
+    if entry.spent_message and message and entry.spent_message in message:
+        return BillingError  # the same code, another meaning: the free quota is spent
+    return KIND_TABLE.get(entry.kind, APIError)
 
 
 def class_for_status(status: int) -> type[APIError]:
@@ -279,8 +332,8 @@ def error_from_response(
         request_id = _str_or_none(body.get("request_id")) or request_id
     elif isinstance(body, str) and body.strip():
         message = body
-    cls = class_for_code(code) or class_for_status(status)
-    hint = REGION_HINT.format(region=region or "?") if cls is AuthenticationError else None
+    cls = class_for_code(code, message) or class_for_status(status)
+    hint = REGION_HINT.format(region=region or "?") if cls is AuthenticationError else hint_for(cls, code)
     return cls(
         message or f"HTTP {status}",
         status=status,
@@ -294,13 +347,38 @@ def error_from_task(output: dict[str, Any], *, task_id: str, request_id: str | N
     """The typed error for a task that ended FAILED (code and message may both be missing)."""
     code = _str_or_none(output.get("code"))
     message = _str_or_none(output.get("message")) or "the task failed without a reason"
-    cls = class_for_code(code) or TaskFailedError
+    cls = class_for_code(code, message) or TaskFailedError
     return cls(
         f"task {task_id} failed: {message}",
         code=code,
         request_id=request_id,
         task_id=task_id,
+        hint=hint_for(cls, code, task=True),
     )
+
+
+# What to do about each family of error, most specific class first.
+ADVICE: tuple[tuple[type[APIError], str], ...] = (
+    (ContentModerationError, "change the prompt or the reference it refused"),
+    (InvalidParameterError, "fix the story (`shotscript check` finds most of these before sending)"),
+    (BadRequestError, "fix the story or its references (`shotscript check --probe-remote` tests URLs)"),
+    (BillingError, "settle the account or buy the model in the Model Studio console"),
+    (PermissionDeniedError, "enable the model for this account in the Model Studio console"),
+    (NotFoundError, "check the story's model and region"),
+    (RateLimitError, "wait a minute, then run the same command again"),
+    (RequestTimeoutError, "run the same command again"),
+    (ServerError, "the service failed: run the same command again later"),
+)
+
+
+def hint_for(cls: type[APIError], code: str | None, *, task: bool = False) -> str:
+    """What the code means (from the facts) and what to do about it, as one hint line."""
+    entry = error_code(code) if code else None
+    advice = next((text for kind, text in ADVICE if issubclass(cls, kind)), None)
+    if advice is None:
+        advice = "see docs/runtime.md for what each error means"
+    free = "; failed tasks cost nothing" if task else ""
+    return f"{entry.meaning}: {advice}{free}" if entry else f"{advice}{free}"
 
 
 def _str_or_none(value: object) -> str | None:

@@ -331,7 +331,10 @@ class Lifecycle:
                 )
             return
         raise self._fail(
-            OutcomeUnknownError(f"create failed {C.CREATE_MAX_SENDS} times without an answer"),
+            OutcomeUnknownError(
+                f"create failed {C.CREATE_MAX_SENDS} times without an answer",
+                hint="check the Model Studio console for tasks of this story before running again",
+            ),
             "needs-attention",
         )
 
@@ -501,6 +504,8 @@ class Lifecycle:
                 policy=self.client.settings.retry,
                 sleep=self.sleep,
                 rand=self.rand,
+                limits=self.client.settings.limits,
+                max_bytes=self.client.settings.limits.video_cap(sent.duration, sent.meta.tier),
             )
         except RenderError as exc:
             raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again

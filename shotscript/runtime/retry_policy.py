@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 from dataclasses import dataclass, replace
 
 from shotscript.runtime import constants as C
@@ -44,14 +45,20 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # `inf` (or 1e999) is a wait for ever: over any cap. `nan` says nothing.
+        return None if math.isnan(seconds) else max(0.0, seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - now)
+    try:
+        return max(0.0, when.timestamp() - now)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def backoff_delay(retry_index: int, policy: RetryPolicy, rand: float) -> float:

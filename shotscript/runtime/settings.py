@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +13,7 @@ from shotscript.facts.capabilities import capabilities
 from shotscript.facts.service import service
 from shotscript.runtime import constants as C
 from shotscript.runtime.errors import ConfigError
+from shotscript.runtime.limits import RuntimeLimits, limits_from_env
 from shotscript.runtime.poll_schedule import PollSchedule, scale_from_env
 from shotscript.runtime.retry_policy import RetryPolicy
 
@@ -28,6 +29,7 @@ class RuntimeSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     require_loopback: bool = False
     home: Path = field(default_factory=lambda: default_home())
+    limits: RuntimeLimits = field(default_factory=RuntimeLimits)
 
 
 def default_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -118,12 +120,14 @@ def settings_from_env(
     if require_loopback and not is_loopback(url):
         raise ConfigError(f"refusing non-loopback base URL {url} ({C.ENV_REQUIRE_LOOPBACK} set)")
     scale = poll_scale if poll_scale is not None else scale_from_env(dict(env))
+    limits = limits_from_env(env)
     return RuntimeSettings(
         base_url=url,
         region=region,
         api_key=api_key_from_env(env),
         poll=PollSchedule().scaled(scale),
-        retry=RetryPolicy().scaled(scale),
+        retry=replace(RetryPolicy().scaled(scale), retry_after_max=limits.retry_after_max),
         require_loopback=require_loopback,
         home=default_home(env),
+        limits=limits,
     )

@@ -12,6 +12,7 @@ from shotscript.compiler.payload import Payload
 from shotscript.facts.service import output_fps
 from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.download import VideoProbe
+from shotscript.runtime.redact import MASK, redact
 
 FPS = output_fps()
 
@@ -116,8 +117,9 @@ def sidecar_text(document: dict[str, Any], *, secret: str) -> str:
     """The sidecar as JSON text; refuses to produce text containing the secret."""
     text = json.dumps(document, ensure_ascii=False, indent=2)
     if secret and secret in text:
-        # A guard, not a filter: reaching here means a field leaked, which is a bug.
-        raise ValueError("refusing to write a sidecar that contains the API key")
+        # Network strings are redacted where they enter (client, errors): reaching here means
+        # a field leaked, which is a bug, but the paid video must still get its sidecar.
+        text = redact(text.replace(secret, MASK))
     return text + "\n"
 
 

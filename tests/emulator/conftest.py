@@ -21,6 +21,7 @@ DEFAULTS = {
     "faults": "",
     "seed": 7,
     "time_scale": 0.01,  # generation takes about 0.6-1.2 s
+    "timing": "uniform",
     "gen_seconds": None,
     "slow_seconds": 3.0,
     "max_running": 5,

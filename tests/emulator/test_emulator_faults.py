@@ -33,11 +33,13 @@ def test_injected_429_carries_retry_after(api: httpx.Client, emulator: Emulator)
     emulator.reset(faults="429=1")
     response = create(api, seed_payload())
     assert response.status_code == 429 and response.json()["code"] == "Throttling"
-    assert int(response.headers["retry-after"]) >= 1
+    assert response.headers["retry-after"] == "0.01"  # 1 s of service time at scale 0.01
     poll = api.get("/tasks/any")
-    assert poll.status_code == 429 and poll.headers["retry-after"]
+    assert poll.status_code == 429 and poll.headers["retry-after"] == "0.01"
     stats = emulator.stats()
     assert stats["creates"] == 0 and stats["faults"]["429"] == 2
+    emulator.reset(faults="429=1", time_scale=1.0)
+    assert create(api, seed_payload()).headers["retry-after"] == "1"
 
 
 def test_500_on_create_may_have_created_the_task(api: httpx.Client, emulator: Emulator) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import av
 import httpx
 import pytest
 from PIL import Image
@@ -123,3 +125,57 @@ def test_official_sdk_resends_a_create_after_a_dropped_connection(sdk: Any, emul
         assert stats["duplicate_creates"] == max(0, stats["creates"] - 1)
         duplicated += stats["duplicate_creates"]
     assert duplicated > 0  # some runs created the task twice, and the caller never knew
+
+
+def test_official_sdk_runs_wan27_media_to_an_mp4_of_the_right_size(
+    sdk: Any, emulator: Emulator, tmp_path: Path
+) -> None:
+    media = [
+        {
+            "type": "reference_image",
+            "url": "https://example.com/girl.png",
+            "reference_voice": "https://example.com/girl.mp3",
+        },
+        {"type": "reference_video", "url": "https://example.com/boy.mp4"},
+    ]
+    started = sdk.VideoSynthesis.async_call(
+        api_key=KEY, model="wan2.7-r2v", prompt="图1和视频1在咖啡厅里聊天", media=media,
+        resolution="720P", ratio="9:16", duration=3,
+    )  # fmt: skip
+    assert started.status_code == 200, started
+    result = sdk.VideoSynthesis.wait(started, api_key=KEY)
+    assert result.output.task_status == "SUCCEEDED", result
+    assert result.usage["ratio"] == "9:16" and result.usage["SR"] == 720
+    assert result.usage["input_video_duration"] == 5.0 and result.usage["output_video_duration"] == 3
+    path = tmp_path / "wan27.mp4"
+    path.write_bytes(httpx.get(result.output.video_url).content)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (720, 1280)
+        assert float(stream.duration * stream.time_base) == 3.0
+        assert [s.codec_context.name for s in container.streams.audio] == ["aac"]
+    stats = emulator.stats()
+    assert (stats["creates"], stats["duplicate_creates"], stats["errors"]) == (1, 0, 0)
+
+
+def test_official_sdk_uploads_wan27_local_images_and_voices(
+    sdk: Any, emulator: Emulator, tmp_path: Path
+) -> None:
+    picture, voice = tmp_path / "girl.png", tmp_path / "girl.wav"
+    Image.new("RGB", (480, 640), (10, 120, 200)).save(picture)
+    with wave.open(str(voice), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 8000 * 2)
+    media = [{"type": "reference_image", "url": f"file://{picture}", "reference_voice": f"file://{voice}"}]
+    started = sdk.VideoSynthesis.async_call(
+        api_key=KEY, model="wan2.7-r2v", prompt="图1说：你好", media=media, resolution="1080P", ratio="1:1",
+        duration=2,
+    )  # fmt: skip
+    assert started.status_code == 200, started
+    result = sdk.VideoSynthesis.wait(started, api_key=KEY)
+    assert result.output.task_status == "SUCCEEDED", result  # the uploads passed the 2.7 checks
+    assert result.usage["ratio"] == "1:1" and result.usage["SR"] == 1080
+    stats = emulator.stats()
+    assert (stats["uploads"], stats["creates"]) == (2, 1)

@@ -14,7 +14,7 @@ from shotscript.emulator.multipart import boundary_of, parse_form
 from shotscript.emulator.quotas import TokenBucket
 from shotscript.emulator.responses import ByteRange, parse_range
 from shotscript.emulator.stats import fingerprint
-from shotscript.emulator.tasks import plan_timeline
+from shotscript.emulator.timing import Job, plan_timeline
 from shotscript.emulator.validate import parse_create
 from shotscript.facts.capabilities import capabilities
 from tests.emulator.emulator_helpers import seed_payload
@@ -157,10 +157,12 @@ def test_billing_follows_the_seed_example() -> None:
 
 def test_timeline_is_scaled_or_fixed() -> None:
     rng = random.Random(1)
+    job = Job(model="wan2.6-r2v", tier="1080P", duration=10, busy=0)
     for _ in range(100):
-        queued, running = plan_timeline(rng, time_scale=0.01, gen_seconds=None, low=60, high=120)
+        queued, running = plan_timeline(rng, job, mode="uniform", time_scale=0.01, gen_seconds=None)
         assert 0.6 <= queued + running <= 1.2 and 0 < queued < running
-    assert plan_timeline(rng, time_scale=5, gen_seconds=2.0, low=60, high=120) == (0.2, 1.8)
+    fixed = plan_timeline(rng, job, mode="realistic", time_scale=5, gen_seconds=2.0)
+    assert fixed == pytest.approx((0.2, 1.8))
 
 
 def test_token_bucket_allows_bursts_then_the_rate() -> None:

@@ -121,7 +121,7 @@ def test_throttling_is_retried_after_retry_after(emu: Emulator, tmp_path: Path, 
     stats = assert_clean(emu, tmp_path, hermetic_env)
     assert stats["faults"]["429"] >= 1
     retries = events.of("retry")
-    assert retries and all(e.data["delay"] == 1.0 for e in retries)  # the header, not back-off
+    assert retries and all(e.data["delay"] == 0.01 for e in retries)  # the header (1 s × scale), not back-off
 
 
 # Seeds chosen so the first create meets the fault; the emulator then tosses a coin whether

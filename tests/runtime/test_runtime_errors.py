@@ -18,7 +18,13 @@ RESPONSES = [
     (
         400,
         {"code": "InvalidParameter.DataInspection", "message": "x"},
-        E.InvalidParameterError,
+        E.BadRequestError,  # facts/errors.toml: a reference the service could not download
+        False,
+    ),
+    (
+        429,
+        {"code": "Throttling.AllocationQuota", "message": "Free allocated quota exceeded."},
+        E.BillingError,  # the same code, another meaning: not worth a retry
         False,
     ),
     (400, {"code": "DataInspectionFailed", "message": "x"}, E.ContentModerationError, False),

@@ -81,12 +81,12 @@ def test_checks_against_the_story(probe: VideoProbe, failing: set[str]) -> None:
 
 
 def test_the_key_cannot_be_written(tmp_path: Path) -> None:
+    # The guard never crashes a run (the video is paid for): it blanks the key out.
     doc = document(usage={"note": f"echo {TEST_KEY}"})
-    with pytest.raises(ValueError, match="API key"):
-        sidecar_text(doc, secret=TEST_KEY)
-    with pytest.raises(ValueError):
-        write_sidecar(tmp_path / "s.json", doc, secret=TEST_KEY)
-    assert list(tmp_path.iterdir()) == []
+    assert TEST_KEY not in sidecar_text(doc, secret=TEST_KEY)
+    write_sidecar(tmp_path / "s.json", doc, secret=TEST_KEY)
+    written = (tmp_path / "s.json").read_text("utf-8")
+    assert TEST_KEY not in written and json.loads(written)["usage"]["note"] == "echo ***"
 
 
 def test_sidecar_is_written_beside_the_video(tmp_path: Path) -> None:

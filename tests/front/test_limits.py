@@ -1,0 +1,89 @@
+"""Bounded, total front ends: limits from input_limits.toml, line endings, hostile values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from shotscript.cli import cli
+from shotscript.compiler.diagnostics import render_human
+from shotscript.compiler.driver import check_file, check_text
+from shotscript.compiler.input_limits import limits
+
+CAST = "cast\n  a image https://e.com/a.png\n"
+
+
+def codes(text: str, name: str = "s.shot") -> list[tuple[str, int, int]]:
+    return [(d.code, d.span.line, d.span.column) for d in check_text(text, name=name).diagnostics]
+
+
+def test_a_file_over_the_size_limit_is_one_diagnostic() -> None:
+    big = CAST + "shot 0-3s @a\n" + "  走走走走走走走走走走走走走走走走走走走走\n" * 1_000_000  # ~60 MB
+    assert len(big.encode()) > limits().file_bytes
+    assert codes(big) == [("E112", 1, 1)]
+    assert codes(big.replace("shot 0-3s @a", "prompt: '@a'"), "s.yaml") == [("E112", 1, 1)]
+
+
+def test_a_line_of_a_million_at_signs_is_one_diagnostic() -> None:
+    assert codes(CAST + "prompt " + "@" * 1_000_000 + "\n") == [("E114", 3, 20_001)]
+
+
+def test_long_texts_within_the_limits_still_compile() -> None:
+    # 15,000 continued lines and 4,000 `@@`: built in one pass (timings: benchmarks/fuzz.py).
+    text = CAST + "duration 5\nprompt @a\n" + "  走\n" * 15_000
+    result = check_text(text, name="s.shot")
+    assert [d.code for d in result.diagnostics] == ["E408"]  # longer than the API takes
+    result = check_text(CAST + "prompt @a " + "@@" * 4_000 + "\n", name="s.shot")
+    assert [d.code for d in result.diagnostics] == ["E408"]
+
+
+def test_cr_only_and_crlf_files_read_line_by_line() -> None:
+    story = ["title x", "cast", "  a image https://e.com/a.png", "shot 0-3s @b 走"]
+    for newline in ("\r", "\r\n", "\n"):
+        text = newline.join(story) + newline
+        result = check_text(text, name="s.shot")
+        assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [
+            ("W501", 3, 3), ("E310", 4, 11)]
+        shown = render_human(result.diagnostics, result.source)
+        assert "4 | shot 0-3s @b 走" in shown
+        yaml = newline.join(["title: x", "cast:", "  a: {image: https://e.com/a.png}",
+                             "shots:", "  - 0-3s: '@b 走'"]) + newline
+        assert [c for c, *_ in codes(yaml, "s.yaml")] == ["W501", "E310"]
+
+
+def test_a_form_feed_does_not_shift_the_lines_shown() -> None:
+    result = check_text("title a\x0cb\n" + CAST + "shot 0-3s @b 走\n", name="s.shot")
+    shown = render_human(result.diagnostics, result.source)
+    assert "4 | shot 0-3s @b 走" in shown
+
+
+def test_one_hostile_file_does_not_stop_a_folder(tmp_path: Path) -> None:
+    bad = Path(__file__).parents[1] / "bad"
+    for name in ("yaml-billion-laughs.yaml", "number-too-long.shot", "yaml-numbers.yaml"):
+        (tmp_path / name).write_text((bad / name).read_text("utf-8"), encoding="utf-8")
+    (tmp_path / "z-good.shot").write_text(CAST + "shot 0-3s @a 走\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "4 stories: 1 ok, 3 with errors" in result.stderr
+    assert "E115" in result.stderr and "E116" in result.stderr
+
+
+def test_limits_come_from_the_data_file() -> None:
+    text = (Path(__file__).parents[2] / "shotscript/facts/input_limits.toml").read_text("utf-8")
+    for name in ("file_bytes", "lines", "line_chars", "yaml_nodes", "number_chars",
+                 "reference_chars", "file_name_bytes"):
+        assert f"{name} = " in text
+    assert check_file(Path("/nonexistent/x.shot")).diagnostics[0].code == "E111"
+
+
+def test_folder_defaults_with_hostile_numbers_are_diagnostics(tmp_path: Path) -> None:
+    (tmp_path / "shotscript.toml").write_text(
+        "duration = inf\nseed = nan\n[render]\nbudget = nan\n", encoding="utf-8")
+    story = tmp_path / "s.shot"
+    story.write_text(CAST + "shot 0-3s @a 走\n", encoding="utf-8")
+    got = sorted((d.code, d.span.line) for d in check_file(story).diagnostics)
+    assert got == [("E105", 1), ("E105", 2), ("E105", 4)]
+    (tmp_path / "shotscript.toml").write_text("seed = " + "9" * 4301 + "\n", encoding="utf-8")
+    [d] = check_file(story).diagnostics
+    assert d.code == "E110"
