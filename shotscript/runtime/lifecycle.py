@@ -15,6 +15,7 @@ from typing import Any, assert_never
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
+from shotscript.runtime import failpoints
 from shotscript.runtime.client import DashScopeClient, TaskSnapshot
 from shotscript.runtime.download import VideoProbe, download_video
 from shotscript.runtime.errors import (
@@ -307,6 +308,7 @@ class Lifecycle:
                 submitting_at=time.time(),
                 submissions=self.record.submissions + 1,
             )
+            failpoints.reached("submitting")
             try:
                 created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
             except RenderError as exc:
@@ -319,6 +321,7 @@ class Lifecycle:
                 if self.record.task_id is not None:
                     return
                 continue
+            failpoints.reached("answered")
             try:
                 if self.ledger is not None and self._spend is not None:
                     self.ledger.submitted(self._spend, created.task_id)
@@ -481,6 +484,14 @@ class Lifecycle:
             )
             raise error
 
+    def _download_events(self, event: Event) -> None:
+        """The download's events, passed on; the crash tests' points inside a download."""
+        if event.kind == "retry":
+            failpoints.reached("cut")
+        elif event.kind == "download" and event.data.get("received") == event.data.get("total"):
+            failpoints.reached("downloaded")
+        self.events(event)
+
     def _note_request(self, operation: str, request_id: str | None) -> None:
         ids = [*self.record.request_ids, _rid(operation, request_id)]
         self._record = self.record.model_copy(update={"request_ids": ids})
@@ -500,7 +511,7 @@ class Lifecycle:
                 self.client.plain,
                 url,
                 out_path,
-                events=self.events,
+                events=self._download_events,
                 policy=self.client.settings.retry,
                 sleep=self.sleep,
                 rand=self.rand,
@@ -509,6 +520,7 @@ class Lifecycle:
             )
         except RenderError as exc:
             raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again
+        failpoints.reached("renamed")
         self._save(self.record.advance(self.record.phase, timings={"downloaded": time.time()}))
         document = build_sidecar(
             story=story,
