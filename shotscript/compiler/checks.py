@@ -127,8 +127,12 @@ def check_duration(
         if videos and max(longer) > hi:
             target += " with a reference video"
         others = [m for m in caps.models_in(region) if duration in caps.durations(m, region, videos=videos)]
-        sink.add("E201", span, value=duration, target=target, allowed=text,
-                 help=f"use `duration {near}`" + (f", or `model {others[0]}`" if others else ""))
+        fix = f"use `duration {near}`" + (f", or `model {others[0]}`" if others else "")
+        last = story.shots[-1].timing if story.shots else None
+        if s is None and last is not None:  # the duration came from the shots: fix the last one
+            span = last.span
+            fix = f"end the last shot at {near} s" + (f", or `model {others[0]}`" if others else "")
+        sink.add("E201", span, value=duration, target=target, allowed=text, help=fix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +207,7 @@ def _check_media(src: Source, path: Path, media: Mapping[str, MediaLimits], sink
             sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
 
 
-_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106"}
+_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106", "E117"}
 
 
 def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: Sink) -> None:
@@ -211,15 +215,16 @@ def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: 
     cast = story.cast
     protocol = caps.protocol_of(model)
     lo, hi = protocol.limit("references_min"), protocol.limit("references_max")
-    cast_span = cast[0].span if cast else None
+    cast_span = cast[0].span if cast else story.cast_span
     # With no cast left because its lines were already reported, "0 references" is noise.
     reported = any(d.code in _CAST_ERRORS for d in sink.items)
     if not lo <= len(cast) <= hi and not (not cast and reported):
         span = cast[hi].span if len(cast) > hi else cast_span
         sink.add("E301", span, count=len(cast), min=lo, max=hi,
-                 help="add a `cast` section with at least one reference" if not cast else
-                 "merge or drop references" + (" (a first_frame does not count)"
-                                               if "first_frame" in protocol.features else ""))
+                 help=("add a `cast` section with at least one reference" if story.cast_span is None
+                       else "add members under `cast`: `  name image path/or/URL`") if not cast
+                 else "merge or drop references" + (" (a first_frame does not count)"
+                                                    if "first_frame" in protocol.features else ""))
     videos = [m for m in cast if m.kind == "video"]
     images = [m for m in cast if m.kind == "image"]
     videos_max, images_max = protocol.limit("videos_max"), protocol.limit("images_max")
