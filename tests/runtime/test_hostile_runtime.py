@@ -44,7 +44,7 @@ from shotscript.runtime.events import Collect
 from shotscript.runtime.limits import RuntimeLimits
 from shotscript.runtime.poll_schedule import PollSchedule
 from shotscript.runtime.record import MemoryRecordStore
-from shotscript.runtime.retry_policy import RetryPolicy
+from shotscript.runtime.retry_policy import RetryPolicy, outcome_unknown
 from shotscript.runtime.settings import RuntimeSettings
 from shotscript.runtime.uploads import UploadCache, upload_references
 
@@ -428,3 +428,24 @@ def test_an_upload_host_the_policy_refuses_gets_no_byte(
         asyncio.run(go())
     clean(info.value)
     assert server.hits[("GET", "/api/v1/uploads")] == 1
+
+
+async def _create(server: HostileServer) -> None:
+    async with DashScopeClient(settings_for(server)) as client:
+        await client.create_task({"model": "m"}, oss_resolve=False)
+
+
+def test_a_long_retry_after_on_a_throttled_create_is_retry_later(server: HostileServer) -> None:
+    server.route(*CREATE, json_answer(429, {"code": "Throttling"}, {"Retry-After": "100000"}))
+    with pytest.raises(RetryLaterError) as info:
+        asyncio.run(_create(server))
+    assert "nothing was created" in (info.value.hint or "")
+
+
+def test_a_long_retry_after_on_a_failed_create_stays_an_unknown_outcome(server: HostileServer) -> None:
+    # A 503 may have made the task: "retry later" would let a rerun pay for a second one.
+    server.route(*CREATE, json_answer(503, {"code": "ModelUnavailable"}, {"Retry-After": "100000"}))
+    with pytest.raises(APIError) as info:
+        asyncio.run(_create(server))
+    assert not isinstance(info.value, RetryLaterError) and outcome_unknown(info.value)
+    assert server.hits[CREATE] == 1
