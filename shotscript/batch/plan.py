@@ -29,9 +29,18 @@ class StoryFile:
     key: str
     path: Path
 
-    def output(self, out_dir: Path) -> Path:
+    def output(self, out_dir: Path, backend: str = "dashscope") -> Path:
         """Where its video goes: the folder tree mirrored under the output folder."""
-        return out_dir / f"{self.key}.mp4"
+        return out_dir / video_name(self.key, backend)
+
+
+def video_name(key: str, backend: str) -> str:
+    """A story's video in the output folder: `<key>.mp4`, or `<key>.preview.mp4` for an animatic,
+    so that a preview never replaces a video that was paid for."""
+    return f"{key}{PREVIEW_SUFFIX if backend == 'preview' else '.mp4'}"
+
+
+PREVIEW_SUFFIX = ".preview.mp4"
 
 
 def batch_base(paths: Sequence[Path]) -> Path:

@@ -86,9 +86,9 @@ def _backend(
     from shotscript.runtime.settings import RuntimeSettings, settings_from_env
 
     def settings(region: str, compiled: str | None = None) -> RuntimeSettings:
-        return settings_from_env(
+        return pacer.lifecycle_settings(settings_from_env(
             region, base_url=request.base_url, compiled_base_url=compiled, poll_scale=request.poll_scale
-        )
+        ))  # fmt: skip
 
     try:  # a missing key or a bad base URL stops the batch before it starts
         first = settings(str(capabilities().defaults["region"]))
@@ -164,7 +164,6 @@ class Session:
         """Plan every story into the journal, say what the run will do, check the budget."""
         journal, options, request = self.journal, self.options, self.request
         assert journal is not None
-        _no_previews_over_renders(options, journal)
         forecast = Forecast(currency=self.prices.currency, free=options.backend == "preview")
         planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=journal.rendered_as)
         self.run_id = journal.run_started(options.backend, 0)
@@ -292,24 +291,6 @@ async def render_async(request: RenderRequest, *, err: TextIO | None = None) -> 
             session.finish("terminated")
             raise
         return session.finish("finished")
-
-
-def _no_previews_over_renders(options: BatchOptions, journal: Journal) -> None:
-    """Animatics must never overwrite videos that were paid for."""
-    if options.backend != "preview":
-        return
-    paid = journal.done_with("dashscope")
-    if paid:
-        why = (
-            "DASHSCOPE_API_KEY is not set, so previews were chosen"
-            if options.auto_backend
-            else "--backend preview"
-        )
-        raise BatchError(
-            f"{options.out_dir} holds {paid} video(s) rendered by DashScope; {why}, "
-            "and they would overwrite them",
-            "set DASHSCOPE_API_KEY to resume the real renders, or render previews into another --out folder",
-        )
 
 
 def _dry_run(request: RenderRequest, err: TextIO) -> RenderOutcome:

@@ -15,6 +15,7 @@ from typing import Any, assert_never
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
+from shotscript.runtime import failpoints
 from shotscript.runtime.client import DashScopeClient, TaskSnapshot
 from shotscript.runtime.download import VideoProbe, download_video
 from shotscript.runtime.errors import (
@@ -29,6 +30,7 @@ from shotscript.runtime.errors import (
 from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
+from shotscript.runtime.preflight import PreflightError, check_output
 from shotscript.runtime.reconcile import reconcile, same_prompt
 from shotscript.runtime.record import Action, RecordStore, State, TaskRecord, fingerprint, resume_action
 from shotscript.runtime.retry_policy import outcome_unknown
@@ -245,6 +247,10 @@ class Lifecycle:
             if self.record.task_id is None:
                 action = "submit"  # the list proved the earlier create made nothing
         if action == "submit":
+            try:  # before anything is paid: could the result be saved at all?
+                await asyncio.to_thread(check_output, out_path, duration=payload.duration)
+            except PreflightError as exc:
+                raise self._fail(exc, "failed") from None
             sent = await self._upload(payload)
             async with self.submit_gate():
                 await self._submit(sent)
@@ -302,6 +308,7 @@ class Lifecycle:
                 submitting_at=time.time(),
                 submissions=self.record.submissions + 1,
             )
+            failpoints.reached("submitting")
             try:
                 created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
             except RenderError as exc:
@@ -314,6 +321,7 @@ class Lifecycle:
                 if self.record.task_id is not None:
                     return
                 continue
+            failpoints.reached("answered")
             try:
                 if self.ledger is not None and self._spend is not None:
                     self.ledger.submitted(self._spend, created.task_id)
@@ -351,6 +359,7 @@ class Lifecycle:
             known=self._known(),
             sleep=self.sleep,
             settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
+            params={"size": sent.meta.size, "duration": sent.duration},
         )
         match verdict.verdict:
             case "found":
@@ -475,6 +484,14 @@ class Lifecycle:
             )
             raise error
 
+    def _download_events(self, event: Event) -> None:
+        """The download's events, passed on; the crash tests' points inside a download."""
+        if event.kind == "retry":
+            failpoints.reached("cut")
+        elif event.kind == "download" and event.data.get("received") == event.data.get("total"):
+            failpoints.reached("downloaded")
+        self.events(event)
+
     def _note_request(self, operation: str, request_id: str | None) -> None:
         ids = [*self.record.request_ids, _rid(operation, request_id)]
         self._record = self.record.model_copy(update={"request_ids": ids})
@@ -494,7 +511,7 @@ class Lifecycle:
                 self.client.plain,
                 url,
                 out_path,
-                events=self.events,
+                events=self._download_events,
                 policy=self.client.settings.retry,
                 sleep=self.sleep,
                 rand=self.rand,
@@ -503,6 +520,7 @@ class Lifecycle:
             )
         except RenderError as exc:
             raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again
+        failpoints.reached("renamed")
         self._save(self.record.advance(self.record.phase, timings={"downloaded": time.time()}))
         document = build_sidecar(
             story=story,
