@@ -28,7 +28,7 @@ from shotscript.runtime.errors import (
 )
 from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.redact import add_secret, redact, redact_optional, redact_tree
-from shotscript.runtime.retry_policy import parse_retry_after, retry_delay
+from shotscript.runtime.retry_policy import parse_retry_after, proves_not_created, retry_delay
 from shotscript.runtime.settings import RuntimeSettings, is_loopback
 from shotscript.runtime.url_policy import UrlPolicy
 
@@ -274,8 +274,11 @@ class DashScopeClient:
                 )
                 retry_after = parse_retry_after(response.headers.get("retry-after"), now=time.time())
                 error.retry_after = retry_after  # for callers that wait longer than one request
-                if error.retryable and retry_after is not None and retry_after > limits.retry_after_max:
-                    raise _too_long(error, retry_after, limits.retry_after_max, operation)
+                too_long = retry_after is not None and retry_after > limits.retry_after_max
+                # A create's 5xx may have made a task: it stays an unknown outcome (reconciled),
+                # never a "retry later" that a rerun would answer with a second create.
+                if too_long and error.retryable and (idempotent or proves_not_created(error)):
+                    raise _too_long(error, retry_after or 0.0, limits.retry_after_max, operation)
             delay = retry_delay(
                 error,
                 retries_done=retries,
