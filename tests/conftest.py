@@ -21,3 +21,11 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, home: Path, key: str) -> Path:
     monkeypatch.delenv("DASHSCOPE_HTTP_BASE_URL", raising=False)
     monkeypatch.delenv("SHOTSCRIPT_POLL_SCALE", raising=False)
     return home
+
+
+def pytest_report_header() -> str:
+    """Say once what a missing ../shared means, so a lone clone's run is not a puzzle."""
+    if SHARED.exists():
+        return f"shared originals: {SHARED} (copies compared with them byte for byte)"
+    return ("shared originals: ../shared is not beside this clone; the copies in tests/golden and "
+            "docs/reference are checked against their recorded hashes (tests/golden/copies.sha256)")

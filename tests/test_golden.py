@@ -44,23 +44,6 @@ def test_both_spellings_give_the_same_ast(seed: str) -> None:
     assert dsl.to_dict() == yaml.to_dict()
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared is not checked out beside the repo")
-@pytest.mark.parametrize(
-    ("copy", "original"),
-    [
-        *[(f"tests/golden/seed-payloads/{p.name}", f"reference/seed-payloads/{p.name}")
-          for p in sorted((GOLDEN / "seed-payloads").iterdir())],
-        *[(f"tests/golden/seed-payloads-wan27/{p.name}", f"reference/seed-payloads-wan27/{p.name}")
-          for p in sorted((GOLDEN / "seed-payloads-wan27").iterdir())],
-        ("docs/reference/wan-r2v-api.md", "reference/wan-r2v-api.md"),
-        ("docs/reference/wan27-r2v-api.md", "reference/wan27-r2v-api.md"),
-        ("docs/reference/language-spec.md", "spec/language.md"),
-    ],
-)
-def test_copies_still_equal_the_shared_originals(copy: str, original: str) -> None:
-    assert (ROOT / copy).read_bytes() == (SHARED / original).read_bytes()
-
-
 def _spec_blocks() -> list[tuple[str, str]]:
     """Every fenced block of the spec: ("shot" | "yaml", text), in order."""
     spec = (ROOT / "docs" / "reference" / "language-spec.md").read_text("utf-8")
