@@ -246,6 +246,7 @@ def run_variant(variant: str, emu: Any, stories: list[tuple[str, Path]], tmp: Pa
         faults=FAULTS if condition == "faults" else "",
         seed=args.seed,
         time_scale=scale,
+        timing="realistic",  # (the test helper starts emulators with uniform timing)
         gen_seconds=args.gen_seconds * scale if mode == "fixed" else None,
         max_running=quota,
         create_rps=CREATE_RPS / scale,

@@ -1,7 +1,8 @@
 """Applying the scheduler's policies to live traffic: slots, rate gates, the submit lock, and
 an httpx transport that paces creates and polls and learns from what the service answers.
 
-Everything here is backend plumbing; the decisions are `scheduler.py`'s pure functions.
+Everything here is backend plumbing; the decisions are the pure functions of `scheduler.py`
+(rates, slots) and `poll_plan.py` (when to poll, what a 429 limits).
 """
 
 from __future__ import annotations
@@ -11,16 +12,20 @@ import contextlib
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import httpx
 
 from shotscript.batch import constants as C
+from shotscript.batch import poll_plan as P
 from shotscript.batch import scheduler as S
 from shotscript.runtime import constants as RC
 from shotscript.runtime.client import parse_api_time
 from shotscript.runtime.retry_policy import parse_retry_after
+from shotscript.runtime.settings import RuntimeSettings
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -89,6 +94,11 @@ class RateGate:
         if wait > 0:
             await self.sleep(wait)
 
+    def pause(self, retry_after: float | None) -> None:
+        """Hold requests of this kind for as long as the service asked (the rate unchanged)."""
+        self.throttles += 1
+        self.paused_until = S.pause_after_throttle(self.clock(), self.paused_until, retry_after, self.scale)
+
     def throttled(self, retry_after: float | None) -> None:
         """The service answered 429: slow down, and pause for as long as it asked."""
         now = self.clock()
@@ -104,10 +114,20 @@ class RateGate:
             self.bucket = self.bucket.with_rate(self.rate.current, self.clock())
 
 
+@dataclass
+class _Watch:
+    """What the pacer knows of one task it has seen created (monotonic seconds)."""
+
+    created: float
+    last_age: float | None = None  # its age when it was last polled
+    last_gap: float | None = None
+    polls: int = 0
+
+
 class Pacer:
     """The batch's shared pace: creates one at a time (the submit lock), creates and polls at
-    their rates, fewer tasks at once when the account is full, and each task's first poll
-    held until tasks like it have finished."""
+    their rates, fewer tasks at once when the account is full, and each poll held until the
+    poll plan (`poll_plan.py`) says the task may have finished."""
 
     def __init__(
         self,
@@ -118,6 +138,7 @@ class Pacer:
         scale: float = 1.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        plan: P.PollPlan | None = None,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
@@ -125,12 +146,13 @@ class Pacer:
         self.creates = RateGate(create_rate, clock=clock, sleep=sleep, scale=scale)
         self.polls = RateGate(poll_rate, clock=clock, sleep=sleep, scale=scale)
         self.scale = scale
+        self.plan = plan or P.PollPlan()
         self._submit_lock = asyncio.Lock()
-        self._unpolled: dict[str, float] = {}  # task id -> created, until its first poll
-        self._unfinished: dict[str, float] = {}  # task id -> created, until it ends
+        self._watch: dict[str, _Watch] = {}  # unfinished tasks, by id
         self._news = asyncio.Event()  # set (and replaced) whenever a task ends
         self._generation: list[float] = []  # seconds, service-measured, of finished tasks
         self._creates_since_full = 0
+        self.faults: Counter[str] = Counter()  # what the service refused or dropped, by kind
         self.in_progress: Callable[[], int] = lambda: self.slots.active
 
     # --- what the runtime calls -----------------------------------------------------------------
@@ -143,6 +165,13 @@ class Pacer:
         async with self._submit_lock:
             yield
 
+    def lifecycle_settings(self, settings: RuntimeSettings) -> RuntimeSettings:
+        """A story's runtime settings in a batch: its lifecycle asks to poll as soon as the
+        minimum gap allows, and the pacer holds each poll until the plan's time."""
+        tick = self.plan.min_gap
+        poll = replace(settings.poll, initial_delay=tick, multiplier=1.0, max_delay=tick, jitter=0.0)
+        return replace(settings, poll=poll)
+
     # --- what the transport calls ---------------------------------------------------------------
 
     async def before(self, kind: Kind, task_id: str | None) -> None:
@@ -150,63 +179,87 @@ class Pacer:
         if kind == "create":
             await self.creates.turn()
             return
-        created = self._unpolled.pop(task_id, None) if task_id else None
-        if created is not None:  # a task's first poll: when it may have finished
-            await self._first_poll(task_id or "", created)
+        watch = self._watch.get(task_id) if task_id else None
+        if watch is not None:
+            await self._hold(task_id or "", watch)
+            age = self.clock() - watch.created
+            if watch.last_age is not None:
+                watch.last_gap = age - watch.last_age
+            watch.last_age, watch.polls = age, watch.polls + 1
         await self.polls.turn()
 
-    async def _first_poll(self, task_id: str, created: float) -> None:
-        deadline = self.clock() + C.SCOUT_HOLD_MAX * self.scale
+    async def _hold(self, task_id: str, watch: _Watch) -> None:
+        """Sleep until the plan's time for this task's next poll; look again at each task end."""
         while True:
-            wait = S.first_poll_wait(
-                created_at=created,
-                expected=S.expected_generation(self._generation),
-                is_scout=S.scout(self._unfinished) in (task_id, None),
-                now=self.clock(),
-            )
-            if wait is not None:
-                if wait > 0:
-                    await self.sleep(wait)
+            scout = min(self._watch, key=lambda t: (self._watch[t].created, t), default=None)
+            age = P.next_poll_age(
+                last_age=watch.last_age, last_gap=watch.last_gap, samples=self._generation,
+                scout=scout == task_id, plan=self.plan, scale=self.scale,
+            )  # fmt: skip
+            wait = watch.created + age - self.clock()
+            if wait <= 0:
                 return
-            news = self._news
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(news.wait(), timeout=max(0.0, deadline - self.clock()))
-            if self.clock() >= deadline:
+            # Whichever comes first: the time (through the injectable sleep), or news.
+            timer = asyncio.ensure_future(self.sleep(wait))
+            news = asyncio.ensure_future(self._news.wait())
+            done, _ = await asyncio.wait((timer, news), return_when=asyncio.FIRST_COMPLETED)
+            for waiting in (timer, news):
+                waiting.cancel()
+            if timer in done:
                 return
 
     def forget(self, task_id: str) -> None:
         """A task that ended, or whose story stopped polling it (the runner says so)."""
-        self._unpolled.pop(task_id, None)
-        if self._unfinished.pop(task_id, None) is not None:
+        if self._watch.pop(task_id, None) is not None:
             self._news.set()
             self._news = asyncio.Event()
+
+    def failed(self, kind: Kind, error: str) -> None:
+        """A request that got no answer (a dropped connection): counted."""
+        self.faults[f"{kind} {error}"] += 1
 
     async def after(self, kind: Kind, status: int, headers: httpx.Headers, body: Any) -> None:
         """Learn from an answer: throttling, a new task, a finished task's generation time."""
         gate = self.creates if kind == "create" else self.polls
         data = body if isinstance(body, dict) else {}
+        if status >= 400:
+            self.faults[f"{kind} {status}"] += 1
         if status == 429:
-            gate.throttled(parse_retry_after(headers.get("retry-after"), now=time.time()))
-            if kind == "create" and str(data.get("code", "")).startswith("Throttling.AllocationQuota"):
+            code = str(data.get("code", ""))
+            retry_after = parse_retry_after(headers.get("retry-after"), now=time.time())
+            scope = P.throttle_scope(code, tokens=gate.bucket.refilled(self.clock()).tokens)
+            if scope == "slots" and kind == "create":
                 self._creates_since_full = 0
                 self.slots.set_limit(S.slots_after_full(self.slots.limit, self.in_progress()))
+                gate.pause(retry_after)
+            elif scope == "pace":
+                gate.throttled(retry_after)
+            # "request": only the refused request waits (the client honours its Retry-After).
             return
         gate.succeeded()
         output = data.get("output") if isinstance(data.get("output"), dict) else {}
         if kind == "create" and 200 <= status < 300 and output.get("task_id"):
-            now = self.clock()
-            self._unpolled[str(output["task_id"])] = now
-            self._unfinished[str(output["task_id"])] = now
+            self._watch[str(output["task_id"])] = _Watch(created=self.clock())
             self._creates_since_full += 1
             limit = S.slots_after_create(self.slots.limit, self.slots.configured, self._creates_since_full)
             if limit != self.slots.limit:
                 self.slots.set_limit(limit)
-        elif kind == "poll" and output.get("task_status") in _TERMINAL:
-            start, end = parse_api_time(output.get("submit_time")), parse_api_time(output.get("end_time"))
-            if output.get("task_status") == "SUCCEEDED" and start is not None and end is not None:
-                self._generation.append(end - start)
-                del self._generation[: -C.GENERATION_WINDOW]
-            self.forget(str(output.get("task_id")))
+        elif kind == "poll" and output.get("task_id"):
+            self._learn(str(output["task_id"]), output)
+
+    def _learn(self, task_id: str, output: dict[str, Any]) -> None:
+        status = output.get("task_status")
+        if status not in _TERMINAL:
+            if task_id not in self._watch:  # a task of an earlier run: its age from the service
+                submitted = parse_api_time(output.get("submit_time"))
+                age = max(0.0, time.time() - submitted) if submitted is not None else 0.0
+                self._watch[task_id] = _Watch(created=self.clock() - age, last_age=age)
+            return
+        start, end = parse_api_time(output.get("submit_time")), parse_api_time(output.get("end_time"))
+        if status == "SUCCEEDED" and start is not None and end is not None:
+            self._generation.append(end - start)
+            del self._generation[: -C.GENERATION_WINDOW]
+        self.forget(task_id)
 
     @property
     def expected_generation(self) -> float | None:
@@ -237,7 +290,11 @@ class PacedTransport(httpx.AsyncBaseTransport):
         if kind is None:
             return await self.inner.handle_async_request(request)
         await self.pacer.before(kind, task_id)
-        response = await self.inner.handle_async_request(request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.TransportError as exc:
+            self.pacer.failed(kind, type(exc).__name__)
+            raise
         # Creates and polls answer small JSON documents: read here, served from memory after.
         await response.aread()
         try:

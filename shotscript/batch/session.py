@@ -86,9 +86,9 @@ def _backend(
     from shotscript.runtime.settings import RuntimeSettings, settings_from_env
 
     def settings(region: str, compiled: str | None = None) -> RuntimeSettings:
-        return settings_from_env(
+        return pacer.lifecycle_settings(settings_from_env(
             region, base_url=request.base_url, compiled_base_url=compiled, poll_scale=request.poll_scale
-        )
+        ))  # fmt: skip
 
     try:  # a missing key or a bad base URL stops the batch before it starts
         first = settings(str(capabilities().defaults["region"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shotscript.compiler.ast import CastMember, Story
+from shotscript.compiler.ast import CastMember, Story, Text
 from shotscript.compiler.dialects import Dialect, dialect
 from shotscript.compiler.mentions import spell
 from shotscript.compiler.payload import Payload, PayloadMeta, Reference, ShotTiming
@@ -74,7 +74,7 @@ def assemble(
     """The payload of a story that passed every check."""
     target = dialect(caps.protocol_of(model).name)
     names = [m.name for m in story.cast]
-    texts = [s.text for s in story.shots] or [story.prompt]
+    texts: list[Text | None] = [s.text for s in story.shots] or [story.prompt]
     shots = tuple(
         ShotTiming(index=st.index, start=st.start, end=st.end, text=spell(text, names),
                    prompt=st.text, cast=tuple(dict.fromkeys(m.name for m in text.mentions())))

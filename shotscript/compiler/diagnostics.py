@@ -53,7 +53,8 @@ class Diagnostic:
 
 
 _QUOTE_MAX = 80
-# Arguments that are sentences the code composed, not values the user wrote: never shortened.
+# Arguments that are sentences the code composed (they may quote a value): a longer bound.
+_PROSE_MAX = 300
 _PROSE = frozenset({"detail", "why", "message", "expected", "allowed", "models", "regions", "what"})
 
 
@@ -88,7 +89,8 @@ class Sink:
         Written values quoted in a message are shortened (`999…999`): a message stays a line.
         """
         spec = CODES[code]
-        args = {k: shorten(v) if isinstance(v, str) and k not in _PROSE else v for k, v in args.items()}
+        args = {k: shorten(v, _PROSE_MAX if k in _PROSE else _QUOTE_MAX) if isinstance(v, str) else v
+                for k, v in args.items()}
         message = spec.message.format(**args) if args or "{" in spec.message else spec.message
         span = span or NOWHERE
         self.items.append(

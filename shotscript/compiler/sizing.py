@@ -26,6 +26,8 @@ def settle(size: str | None, resolution: str | None, ratio: str | None, p: Proto
     alone: 2.7 sends what is set; 2.6 needs a size, so `resolution` alone means its 16:9
     size and `ratio` alone the 1080P size of that ratio (the server's default tier).
     """
+    sent_res: str | None
+    sent_ratio: str | None
     if size is not None:
         res, rat = p.pair_of(size) or (p.default_resolution, p.default_ratio)
         sent_res, sent_ratio = res, rat

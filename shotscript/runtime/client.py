@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import httpx
 
@@ -124,9 +124,8 @@ class UploadPolicy:
 
 def parse_status(value: object, *, task_id: str) -> TaskStatus:
     """The task status as the closed Literal, or a ProtocolError for anything else."""
-    for status in TASK_STATUSES:
-        if value == status:
-            return status  # type: ignore[return-value]  # get_args loses the Literal
+    if isinstance(value, str) and value in TASK_STATUSES:
+        return cast(TaskStatus, value)  # get_args loses the Literal: the check above is it
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
     raise ProtocolError(f"task {task_id}: unexpected status {shown}", task_id=task_id)
 
@@ -350,8 +349,9 @@ class DashScopeClient:
             "create", "POST", C.CREATE_PATH, idempotent=False, json=body, headers=headers
         )
         data = self._json(response, "create")
-        output = data.get("output") if isinstance(data.get("output"), dict) else {}
-        task_id = output.get("task_id") if output else None
+        answer = data.get("output")
+        output: dict[str, Any] = answer if isinstance(answer, dict) else {}
+        task_id = output.get("task_id")
         request_id = _text(data.get("request_id"))
         if not task_id:
             raise ProtocolError("create: the answer has no task id", request_id=request_id)

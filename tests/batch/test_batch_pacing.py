@@ -1,10 +1,11 @@
-"""The pacing plumbing over a mock transport and a fake clock: first polls held until tasks
-like it have finished, 429s obeyed and slowed down for, a full account means fewer slots."""
+"""The pacing plumbing over a mock transport and a fake clock: 429s obeyed and slowed down for
+as far as they say, a full account means fewer slots (poll holds: test_poll_plan.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -52,44 +53,12 @@ def run(coro: Any) -> Any:
     return asyncio.run(coro)
 
 
-def test_first_polls_wait_for_the_scout_then_for_the_expected_time() -> None:
-    time = FakeTime()
-
-    async def scenario() -> list[str]:
-        pacer = Pacer(concurrency=5, poll_rate=100.0, clock=time.clock, sleep=time.sleep)
-        order: list[str] = []
-        for task in ("A", "B"):
-            await pacer.after("create", 200, httpx.Headers(), {"output": {"task_id": task}})
-            time.now += 1.0  # B is created a second after A
-
-        async def first_poll(task: str) -> None:
-            await pacer.before("poll", task)
-            order.append(f"{task}@{time.now:g}")
-
-        b = asyncio.create_task(first_poll("B"))
-        await asyncio.sleep(0)
-        await first_poll("A")  # A is the oldest: the scout looks at once
-        assert not b.done()  # B waits for news of A
-        time.now = 60.0
-        done = {"task_id": "A", "task_status": "SUCCEEDED", "submit_time": "2026-01-01 00:00:00.000",
-                "end_time": "2026-01-01 00:01:00.000"}  # fmt: skip
-        await pacer.after("poll", 200, httpx.Headers(), {"output": done})
-        await b
-        assert pacer.expected_generation == 60.0
-        # Later tasks: first poll when tasks like them have finished (60 s after creation).
-        await pacer.after("create", 200, httpx.Headers(), {"output": {"task_id": "C"}})
-        await first_poll("C")
-        return order
-
-    order = run(scenario())
-    assert order == ["A@2", "B@61", "C@121"]  # B was created at 1: due at 61; C at 61: due at 121
-
-
-def test_a_429_pauses_that_kind_of_request_and_halves_its_rate() -> None:
+def test_a_429_at_our_full_pace_pauses_that_kind_of_request_and_halves_its_rate() -> None:
     time = FakeTime()
 
     async def scenario() -> Pacer:
         pacer = Pacer(concurrency=5, create_rate=4.0, poll_rate=20.0, clock=time.clock, sleep=time.sleep)
+        pacer.polls.bucket = replace(pacer.polls.bucket, tokens=0.0)  # we sent a burst just now
         await pacer.after("poll", 429, httpx.Headers({"retry-after": "3"}), {"code": "Throttling.RateQuota"})
         await pacer.before("poll", "x")
         assert time.sleeps[0] == pytest.approx(3.0)  # Retry-After is obeyed, never scaled down
@@ -98,7 +67,41 @@ def test_a_429_pauses_that_kind_of_request_and_halves_its_rate() -> None:
 
     pacer = run(scenario())
     assert pacer.polls.rate.current == 10.0 and pacer.creates.rate.current == 4.0
-    assert len(time.sleeps) == 1
+    assert len(time.sleeps) == 1  # the pause (the bucket refilled meanwhile)
+
+
+def test_a_429_far_below_our_pace_holds_back_nobody_else() -> None:
+    """The refused request waits its Retry-After (the client's job); the others go on at
+    full rate: a 429 that is not about our pace must not slow the whole batch."""
+    time = FakeTime()
+
+    async def scenario() -> Pacer:
+        pacer = Pacer(concurrency=5, poll_rate=20.0, clock=time.clock, sleep=time.sleep)
+        for code in ("Throttling", "Throttling.RateQuota"):
+            await pacer.after("poll", 429, httpx.Headers({"retry-after": "3"}), {"code": code})
+            await pacer.before("poll", "other")
+        return pacer
+
+    pacer = run(scenario())
+    assert time.sleeps == [] and pacer.polls.rate.current == 20.0
+    assert pacer.faults["poll 429"] == 2
+
+
+def test_a_full_account_pauses_creates_but_not_polls_nor_the_create_rate() -> None:
+    time = FakeTime()
+
+    async def scenario() -> Pacer:
+        pacer = Pacer(concurrency=5, create_rate=4.0, clock=time.clock, sleep=time.sleep)
+        pacer.in_progress = lambda: 5
+        full = {"code": "Throttling.AllocationQuota", "message": "Allocated quota exceeded"}
+        await pacer.after("create", 429, httpx.Headers({"retry-after": "7"}), full)
+        await pacer.before("poll", "x")
+        assert time.sleeps == []
+        await pacer.before("create", None)
+        return pacer
+
+    pacer = run(scenario())
+    assert time.sleeps == [pytest.approx(7.0)] and pacer.creates.rate.current == 4.0
 
 
 def test_a_full_account_means_fewer_slots_then_they_come_back() -> None:
@@ -167,7 +170,7 @@ def test_the_transport_paces_and_reads_answers() -> None:
         await transport.close()
         assert again.json()["output"]["task_id"] == "T1"
         assert created.json()["output"]["task_id"] == "T1"
-        assert pacer.polls.throttles == 1
+        assert pacer.faults["poll 429"] == 1 and pacer.polls.throttles == 0  # far below our pace
         return created.status_code, polled.status_code, video.content
 
     assert run(scenario()) == (200, 429, b"\x00\x00\x00\x18ftypmp42")

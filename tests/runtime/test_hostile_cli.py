@@ -48,7 +48,8 @@ def render(server: HostileServer, tmp_path: Path, home: Path) -> subprocess.Comp
         assert TEST_KEY.encode() not in stream and b"sk-0123456789" not in stream
     for root in (tmp_path, home):
         assert files_containing(root, TEST_KEY) == [] and files_containing(root, "sk-0123456789") == []
-    assert leftovers(tmp_path) == [] and not (tmp_path / "out" / "story.mp4").exists()
+    ours = [p for p in leftovers(tmp_path) if not p.is_symlink()]  # a planted link is not ours
+    assert ours == [] and not (tmp_path / "out" / "story.mp4").exists()
     assert b"Traceback" not in done.stderr
     errors = [line for line in done.stderr.decode().splitlines() if line.startswith("error:")]
     assert len(errors) == 1, done.stderr.decode()
@@ -97,3 +98,20 @@ def test_a_task_id_with_dot_dot_is_never_polled(
     done = render(server, tmp_path, hermetic_env)
     assert done.returncode in (1, 3)  # the create's outcome cannot be established: attention
     assert [path for (_, path) in server.hits if ".." in path or path.startswith("/api/v1/uploads")] == []
+
+
+def test_a_symlink_planted_at_the_part_file_is_refused_and_the_outside_file_untouched(
+    server: HostileServer, tmp_path: Path, hermetic_env: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "story.mp4.part").symlink_to(outside)
+    server.route(*CREATE, created("t1"))
+    server.route(*task_path("t1"), task("t1", "SUCCEEDED", video_url=server.url("/v.mp4")))
+    server.route("GET", "/v.mp4", json_answer(200, "not even a video"))
+    done = render(server, tmp_path, hermetic_env)
+    assert done.returncode == 1
+    assert "symbolic link" in done.stderr.decode()
+    assert outside.read_text() == "precious"
+    assert server.hits[("GET", "/v.mp4")] == 0
