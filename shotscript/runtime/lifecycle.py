@@ -455,6 +455,8 @@ class Lifecycle:
                         self.ledger.ended(task_id, "failed")
                     raise self._fail(error, "failed")
                 case "CANCELED":
+                    if self.ledger is not None:
+                        self.ledger.ended(task_id, "failed")  # canceled while PENDING: not billed
                     raise self._fail(
                         TaskCanceledError(f"task {task_id} was canceled", task_id=task_id), "failed"
                     )
