@@ -13,10 +13,10 @@ from shotscript.batch.session import BatchError, RenderRequest, Session
 
 def cancel_sync(request: RenderRequest, *, err: TextIO | None = None) -> RenderOutcome:
     """Cancel each story's recorded task; every story's result says what happened and what to do."""
+    from shotscript.runtime.cancel import cancel_recorded
     from shotscript.runtime.client import DashScopeClient
     from shotscript.runtime.errors import RenderError
     from shotscript.runtime.ledger import open_ledger
-    from shotscript.runtime.lifecycle import cancel_recorded
     from shotscript.runtime.settings import settings_from_env
 
     results: list[StoryResult] = []
