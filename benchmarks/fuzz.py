@@ -128,9 +128,19 @@ def worst_cases() -> dict[str, tuple[str, str]]:
         "20 MB of continuation lines": (cast + "shot 0-3s @a\n" + "  走走走走走走走走\n" * 770_000, ".shot"),
         "one line of a million @": (cast + "prompt " + "@" * 1_000_000 + "\n", ".shot"),
         "billion laughs (10 aliases, 9 levels)": (laughs, ".yaml"),
-        "1 MiB of continuation lines (under the limit)": (
-            cast + "duration 5\nprompt @a\n" + "  走走走走\n" * 19_000, ".shot"),
+        "9,500 continued lines (under the limits)": (
+            cast + "duration 5\nprompt @a\n" + "  走走走走\n" * 9_500, ".shot"),
         "4,000 `@@` on a line (under the limit)": (cast + "prompt @a " + "@@" * 4_000 + "\n", ".shot"),
+        "9,990 untimed shots (under the limits)": (
+            cast + "".join(f"shot @a {i}\n" for i in range(9_990)), ".shot"),
+        "9,990 timed shots with unknown mentions": (
+            cast + "".join(f"shot {i}-{i + 1}s @zz{i} 走\n" for i in range(9_990)), ".shot"),
+        "5,000 cast members, 1,000 unknown mentions": (
+            "cast\n" + "".join(f"  a{i} image https://e.com/{i}.png\n" for i in range(5_000))
+            + "shot " + " ".join(f"@b{i}" for i in range(1_000)) + "\n", ".shot"),
+        "YAML, 3,300 shots (under the node limit)": (
+            "cast:\n  a: {image: https://e.com/a.png}\nshots:\n"
+            + "".join(f"  - '@a {i}'\n" for i in range(3_300)), ".yaml"),
     }
 
 

@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tone(path: Path, seconds: float, *, hz: float = 220.0, rate: int = 8000) -> Path:
-    """A WAV or MP3 (by suffix) of a soft tone with a little vibrato, like a hummed voice."""
-    wav = path.suffix == ".wav"
-    fmt, codec, sample_fmt = ("wav", "pcm_s16le", "s16") if wav else ("mp3", "libmp3lame", "s16p")
+    """A WAV, FLAC or MP3 (by suffix) of a soft tone with a little vibrato, like a hummed voice."""
+    fmt, codec, sample_fmt = {".wav": ("wav", "pcm_s16le", "s16"), ".flac": ("flac", "flac", "s16"),
+                              ".mp3": ("mp3", "libmp3lame", "s16p")}[path.suffix]
     with av.open(str(path), "w", format=fmt) as out:
         stream = out.add_stream(codec, rate=rate)
         stream.layout = "mono"
@@ -88,6 +88,9 @@ def main() -> None:
     bad = ROOT / "tests" / "bad" / "refs"
     tone(bad / "voice.mp3", 2)
     tone(bad / "long-voice.mp3", 11)
+    tone(bad / "short-voice.mp3", 0.5)
+    tone(bad / "voice.flac", 2)
+    Image.new("RGB", (240, 2200), "#808080").save(bad / "narrow.png")
     Image.new("RGB", (8100, 1100), "#808080").save(bad / "huge-side.png")
     video(bad / "wide.mp4", (4112, 600))
     refs = ROOT / "stories" / "wan27" / "refs"

@@ -22,10 +22,10 @@ def test_render_without_a_key_writes_a_preview_and_says_so(tmp_path: Path) -> No
     code, err = _run("render", str(STORIES / "seed" / "silent-dance.shot"), "--out", str(tmp_path))
     assert code == 0, err
     assert "DASHSCOPE_API_KEY is not set: rendering offline previews" in err
-    video = tmp_path / "silent-dance.mp4"
+    video = tmp_path / "silent-dance.preview.mp4"
     probe = probe_video(video)
     assert (probe.size, round(probe.fps), round(probe.duration, 2)) == ("1280*720", 30, 5.0)
-    sidecar = json.loads((tmp_path / "silent-dance.json").read_text())
+    sidecar = json.loads((tmp_path / "silent-dance.preview.json").read_text())
     assert sidecar["backend"] == "preview"
     assert all(c["ok"] for c in sidecar["checks"].values())
 
@@ -33,12 +33,12 @@ def test_render_without_a_key_writes_a_preview_and_says_so(tmp_path: Path) -> No
 def test_preview_is_skipped_when_up_to_date_and_redrawn_with_force(tmp_path: Path) -> None:
     story = str(STORIES / "seed" / "pet.yaml")
     assert _run("preview", story, "--out", str(tmp_path))[0] == 0
-    first = (tmp_path / "pet.mp4").stat().st_mtime_ns
+    first = (tmp_path / "pet.preview.mp4").stat().st_mtime_ns
     code, err = _run("preview", story, "--out", str(tmp_path))
     assert code == 0 and "up to date" in err
-    assert (tmp_path / "pet.mp4").stat().st_mtime_ns == first
+    assert (tmp_path / "pet.preview.mp4").stat().st_mtime_ns == first
     assert _run("preview", story, "--out", str(tmp_path), "--force")[0] == 0
-    assert (tmp_path / "pet.mp4").stat().st_mtime_ns != first
+    assert (tmp_path / "pet.preview.mp4").stat().st_mtime_ns != first
 
 
 def test_explicit_preview_backend_ignores_the_key(tmp_path: Path) -> None:

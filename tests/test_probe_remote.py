@@ -70,3 +70,16 @@ def test_probe_remote_reports_each_bad_url_at_its_cast_line(server: str, tmp_pat
     # A loopback host is private: the real service could never fetch it, whatever it serves.
     assert all(any("[remote-private-host]" in m for m in by_line[n]) for n in (2, 3, 4))
     assert not any("[remote-" in m and "private" not in m for m in by_line[2])
+
+
+def test_probe_remote_fetches_voices_and_the_first_frame_of_a_27_story(server: str, tmp_path: Path) -> None:
+    story = tmp_path / "s.shot"
+    story.write_text(
+        f"model wan2.7-r2v\nfirst_frame {server}/page.png\n"
+        f"cast\n  a image {server}/face.png voice {server}/missing.mp3\nprompt @a 说话。\n"
+    )
+    result = CliRunner().invoke(cli, ["check", "--probe-remote", "--format", "json", str(story)])
+    [report] = json.loads(result.stdout)
+    found = {(d["line"], m) for d in report["diagnostics"] for m in [d["message"]]}
+    assert any(line == 2 and "[remote-not-media]" in m for line, m in found)  # the first frame
+    assert any(line == 4 and "[remote-http-error]" in m and "missing.mp3" in m for line, m in found)

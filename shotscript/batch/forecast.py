@@ -101,7 +101,7 @@ def planned_rows(
             known.state if known else None,
             invalid=row.error is not None,
             same_as=row.same_as is not None,
-            video_exists=p.file.output(out_dir).exists(),
+            video_exists=p.file.output(out_dir, row.backend).exists(),
             retry_failed=request.retry_failed,
             retryable=error_retryable(known.error) if known else False,
         )

@@ -196,7 +196,7 @@ def _cards(journal: Journal, out_dir: Path) -> Iterator[dict[str, Any]]:
             seconds=seconds_text(row),
             billed=row.billed_seconds is not None,
             money=money(row.cost, row.currency),
-            video_exists=(out_dir / f"{row.key}.mp4").exists(),
+            video_exists=bool(row.video) and (out_dir / str(row.video)).exists(),
         )
         yield data
 

@@ -25,7 +25,7 @@ from shotscript.batch import constants as C
 from shotscript.batch.display import Display
 from shotscript.batch.journal import Journal, JournalRow, JournalStore, State
 from shotscript.batch.pacing import Slots
-from shotscript.batch.plan import compile_for_render, request_fingerprint
+from shotscript.batch.plan import PREVIEW_SUFFIX, compile_for_render, request_fingerprint, video_name
 from shotscript.batch.policy import after_error, error_retryable, retry_delay, start_action
 from shotscript.batch.thumbnails import make_thumbnail, thumbnail_path
 from shotscript.runtime.backend import Backend
@@ -50,6 +50,7 @@ class RunOptions:
     max_attempts: int = C.STORY_MAX_ATTEMPTS
     run: int = 0  # the journal's id of this run: its rows are the work
     new_take: bool = False  # render done stories again (another paid take)
+    model: str | None = None  # `--model`: every story for this model
 
 
 class BatchStores:
@@ -62,8 +63,8 @@ class BatchStores:
         self.on_save: Callable[[str, State], None] | None = None
 
     def key_of(self, out_path: Path) -> str:
-        """The story key of an output path (`<out>/<key>.mp4`)."""
-        return out_path.relative_to(self.out_dir).as_posix().removesuffix(".mp4")
+        """The story key of an output path (`<out>/<key>.mp4`, `<out>/<key>.preview.mp4`)."""
+        return out_path.relative_to(self.out_dir).as_posix().removesuffix(PREVIEW_SUFFIX).removesuffix(".mp4")
 
     def __call__(self, out_path: Path) -> RecordStore:
         key = self.key_of(out_path)
@@ -128,6 +129,9 @@ class BatchRunner:
         self._thumbnails = ThreadPoolExecutor(1, thread_name_prefix="shotscript-thumbnails")
         stores.on_save = self._saved
 
+    def _name(self, key: str) -> str:
+        return video_name(key, self.backend.name)
+
     # --- slots and states -------------------------------------------------------------------
 
     def _saved(self, key: str, state: State) -> None:
@@ -183,7 +187,7 @@ class BatchRunner:
     def _wanted(self, key: str, fingerprint: str, state: State) -> bool:
         """Whether this run works on a row; a skipped row is counted at once."""
         row = self.journal.row(key, fingerprint) if state in ("done", "failed") else None
-        video = self.stores.out_dir / f"{key}.mp4"
+        video = self.stores.out_dir / self._name(key)
         retryable = error_retryable(row.error) if row else False
         if start_action(state, video_exists=video.exists(), retry_failed=self.options.retry_failed,
                         retryable=retryable, new_take=self.options.new_take) == "render":  # fmt: skip
@@ -204,7 +208,7 @@ class BatchRunner:
     async def _story(self, key: str, fingerprint: str, path: Path) -> None:
         """One story, tried again while the policy says it may help; never raises but cancel."""
         attempt = 0
-        out_path = self.stores.out_dir / f"{key}.mp4"
+        out_path = self.stores.out_dir / self._name(key)
         self.display.state(key, "starting")
         try:
             while True:
@@ -244,7 +248,7 @@ class BatchRunner:
 
     async def _attempt(self, key: str, fingerprint: str, path: Path, out_path: Path) -> dict[str, Any] | None:
         """One try through the backend: None when the video is there, else the error."""
-        result = compile_for_render(path)  # a millisecond of CPU: a thread would not help
+        result = compile_for_render(path, self.options.model)  # a millisecond of CPU: no thread
         payload = result.payload
         if payload is None or not result.ok or request_fingerprint(payload, self.backend.name) != fingerprint:
             return {
@@ -274,7 +278,7 @@ class BatchRunner:
         if key in self._paid_elsewhere:
             billed = 0.0  # a copy of a video another render paid for
         self.journal.update(
-            key, fingerprint, state="done", video=f"{key}.mp4", usage=usage, billed_seconds=billed,
+            key, fingerprint, state="done", video=self._name(key), usage=usage, billed_seconds=billed,
             error=None, timings={"finished": time.time()},
         )  # fmt: skip
         self._release(key)
@@ -315,12 +319,12 @@ class BatchRunner:
 
     async def _copy(self, row: JournalRow, source: JournalRow | None) -> None:
         out = self.options.out_dir
-        target = out / f"{row.key}.mp4"
+        target = out / self._name(row.key)
         if row.state == "done" and target.exists():
             self.display.tally.skipped += 1
             self.skipped.add(row.key)
             return
-        if source is None or source.state != "done" or not (out / f"{source.key}.mp4").exists():
+        if source is None or source.state != "done" or not (out / self._name(source.key)).exists():
             error = {
                 "kind": "same_as",
                 "message": f"same request as {row.same_as}, which is {source.state if source else 'missing'}",
@@ -329,12 +333,12 @@ class BatchRunner:
             self.journal.update(row.key, row.fingerprint, state="failed", error=error)
             self.display.finished(row.key, "failed", reason(error))
             return
-        video = out / f"{source.key}.mp4"
+        video = out / self._name(source.key)
         await asyncio.to_thread(_link_or_copy, video, target)
         if sidecar_path(video).exists():
             await asyncio.to_thread(_link_or_copy, sidecar_path(video), sidecar_path(target))
         self.journal.update(
-            row.key, row.fingerprint, state="done", video=f"{row.key}.mp4", billed_seconds=0.0,
+            row.key, row.fingerprint, state="done", video=self._name(row.key), billed_seconds=0.0,
             error=None, task_id=source.task_id, timings={"finished": time.time()},
         )  # fmt: skip
         await self._thumbnail(row.key, target)

@@ -53,6 +53,7 @@ class RenderRequest:
     poll_rate: float | None = None
     resubmit: bool = False  # send a create although an earlier one's outcome is unknown
     new_take: bool = False  # pay for another take of requests already rendered
+    model: str | None = None  # `--model`: every story compiled for this model
 
 
 class RegionRouter:
@@ -164,9 +165,9 @@ class Session:
         """Plan every story into the journal, say what the run will do, check the budget."""
         journal, options, request = self.journal, self.options, self.request
         assert journal is not None
-        _no_previews_over_renders(options, journal)
         forecast = Forecast(currency=self.prices.currency, free=options.backend == "preview")
-        planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=journal.rendered_as)
+        planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=journal.rendered_as,
+                       model=request.model)
         self.run_id = journal.run_started(options.backend, 0)
         rows = planned_rows(planned, journal, forecast, request, options.out_dir, self.err, None)
         count = journal.plan(rows, self.run_id)
@@ -199,7 +200,7 @@ class Session:
         self.runner = BatchRunner(
             journal, backend, stores,
             options=RunOptions(out_dir=options.out_dir, retry_failed=request.retry_failed, scale=scale,
-                               run=self.run_id, new_take=request.new_take),
+                               run=self.run_id, new_take=request.new_take, model=request.model),
             display=display, slots=pacer.slots, task_ended=pacer.forget,
         )  # fmt: skip
 
@@ -294,24 +295,6 @@ async def render_async(request: RenderRequest, *, err: TextIO | None = None) -> 
         return session.finish("finished")
 
 
-def _no_previews_over_renders(options: BatchOptions, journal: Journal) -> None:
-    """Animatics must never overwrite videos that were paid for."""
-    if options.backend != "preview":
-        return
-    paid = journal.done_with("dashscope")
-    if paid:
-        why = (
-            "DASHSCOPE_API_KEY is not set, so previews were chosen"
-            if options.auto_backend
-            else "--backend preview"
-        )
-        raise BatchError(
-            f"{options.out_dir} holds {paid} video(s) rendered by DashScope; {why}, "
-            "and they would overwrite them",
-            "set DASHSCOPE_API_KEY to resume the real renders, or render previews into another --out folder",
-        )
-
-
 def _dry_run(request: RenderRequest, err: TextIO) -> RenderOutcome:
     options, prices, files = _options(request)
     console = console_for(sys.stdout)  # the plan is what a dry run is for: stdout
@@ -326,7 +309,7 @@ def _dry_run(request: RenderRequest, err: TextIO) -> RenderOutcome:
     forecast = Forecast(currency=prices.currency, free=options.backend == "preview")
     try:
         rendered = journal.rendered_as if journal is not None else None
-        planned = plan(files, backend=options.backend, prices=prices, rendered=rendered)
+        planned = plan(files, backend=options.backend, prices=prices, rendered=rendered, model=request.model)
         for _ in planned_rows(planned, journal, forecast, request, options.out_dir, err, table):
             pass
     finally:

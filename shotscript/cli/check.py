@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from shotscript.cli.common import EXIT_ERRORS, model_option, paths_argument, print_diagnostics, stories_in
+
+if TYPE_CHECKING:
+    from shotscript.compiler.driver import Result
 
 
 @dataclass
@@ -28,6 +32,18 @@ class _Tally:
         noun = "story" if self.stories == 1 else "stories"
         return (f"{self.stories} {noun}: {self.stories - self.bad} ok, {self.bad} with errors "
                 f"({plural(self.errors, 'error')}, {plural(self.warnings, 'warning')})")
+
+
+def _internal_error(path: Path, e: Exception) -> Result:
+    """A story the checker itself failed on, as one diagnostic (so the folder goes on)."""
+    from shotscript.compiler.ast import Span
+    from shotscript.compiler.diagnostics import Sink, display_path
+    from shotscript.compiler.driver import Result
+
+    sink = Sink(display_path(path))
+    sink.add("E111", Span.at(1, 1), detail=f"internal error while checking: {type(e).__name__}: {e}",
+             help="this is a bug in shotscript; please report it with the file")
+    return Result(sink.path, None, diagnostics=sink.sorted())
 
 
 @click.command()
@@ -54,7 +70,10 @@ def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool, model: str | No
     if fmt == "json":
         click.echo("[", nl=False)
     for f in stories_in(paths):
-        r = check_file(f, probe_remote=probe_remote, model=model)
+        try:
+            r = check_file(f, probe_remote=probe_remote, model=model)
+        except Exception as e:  # a bug; the fuzz tests hunt these, but one never stops a folder
+            r = _internal_error(f, e)
         tally.stories += 1
         tally.bad += not r.ok
         tally.errors += sum(d.severity == "error" for d in r.diagnostics)

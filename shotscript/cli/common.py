@@ -6,12 +6,14 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from shotscript.compiler.diagnostics import render_human
-from shotscript.compiler.driver import STORY_SUFFIXES, Result, check_file, find_stories
+if TYPE_CHECKING:
+    from shotscript.compiler.driver import Result
+
+# The compiler is imported by the functions that use it, so that `COMMAND --help` loads none.
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -66,6 +68,8 @@ def use_color(stream: object = None) -> bool:
 
 def stories_in(paths: tuple[Path, ...]) -> list[Path]:
     """Story files named or found under folders; a usage error when there are none."""
+    from shotscript.compiler.driver import STORY_SUFFIXES, find_stories
+
     files = find_stories(list(paths))
     for f in files:
         if f.suffix.lower() not in STORY_SUFFIXES:
@@ -81,6 +85,8 @@ def stories_in(paths: tuple[Path, ...]) -> list[Path]:
 def print_diagnostics(result: Result) -> None:
     """A file's diagnostics on stderr, rustc style."""
     if result.diagnostics:
+        from shotscript.compiler.diagnostics import render_human
+
         color = use_color()
         text = render_human(result.diagnostics, result.source, color, result.path)
         click.echo(shown(text, multiline=True, colors=color), err=True)
@@ -89,6 +95,8 @@ def print_diagnostics(result: Result) -> None:
 
 def check_all(files: list[Path], *, probe_remote: bool = False, model: str | None = None) -> list[Result]:
     """Check every file (all of them, whatever the first ones gave), for `model` when given."""
+    from shotscript.compiler.driver import check_file
+
     return [check_file(f, probe_remote=probe_remote, model=model) for f in files]
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,8 +18,10 @@ from shotscript.cli.common import (
     print_diagnostics,
     stories_in,
 )
-from shotscript.compiler.payload import Payload
 from shotscript.facts.service import service
+
+if TYPE_CHECKING:
+    from shotscript.compiler.payload import Payload
 
 ENDPOINT = "/services/aigc/video-generation/video-synthesis"
 

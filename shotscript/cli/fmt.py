@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from shotscript.cli.common import EXIT_ERRORS, paths_argument, print_diagnostics, stories_in
-from shotscript.compiler.driver import Result, check_file
-from shotscript.compiler.format import to_shot, to_yaml
+
+if TYPE_CHECKING:
+    from shotscript.compiler.driver import Result
 
 _SUFFIX = {"shot": ".shot", "yaml": ".yaml"}
 
 
 def formatted(result: Result, to: str) -> str:
     """The story in canonical form of the chosen spelling."""
+    from shotscript.compiler.format import to_shot, to_yaml
+
     assert result.story is not None
     return to_yaml(result.story) if to == "yaml" else to_shot(result.story, result.source)
 
@@ -34,6 +38,8 @@ def fmt(paths: tuple[Path, ...], check_only: bool, to: str | None) -> None:
     prints each story converted to that spelling instead (`--to yaml` drops comments).
     Stories with syntax errors are left alone.
     """
+    from shotscript.compiler.driver import check_file
+
     files = stories_in(paths)
     unformatted: list[str] = []
     failed = False

@@ -38,8 +38,8 @@ class Span:
 NOWHERE = Span(1, 1, 1, 2)
 
 
-# A field that says where something is: not compared, not dumped, not shown.
-_PLACE: Any = {"compare": False, "repr": False, "metadata": {"dump": False}}
+# Fields that say where something is are not compared, not dumped, not shown.
+_NO_DUMP = {"dump": False}
 
 
 def _dump(value: Any) -> Any:
@@ -56,7 +56,7 @@ def _dump(value: Any) -> Any:
 class Node:
     """Base of all AST nodes: frozen, with a span kept out of comparisons and dumps."""
 
-    span: Span = field(default=NOWHERE, **_PLACE)
+    span: Span = field(default=NOWHERE, compare=False, repr=False, metadata=_NO_DUMP)
 
     def to_dict(self) -> dict[str, Any]:
         """The node as plain data (JSON-ready), places left out."""
@@ -103,7 +103,7 @@ class Setting(Node):
 
     name: str
     value: SettingValue | None
-    value_span: Span = field(default=NOWHERE, **_PLACE)
+    value_span: Span = field(default=NOWHERE, compare=False, repr=False, metadata=_NO_DUMP)
 
 
 ReferenceKind = Literal["video", "image"]
@@ -116,9 +116,9 @@ class CastMember(Node):
     name: str
     kind: ReferenceKind
     source: str
-    source_span: Span = field(default=NOWHERE, **_PLACE)
+    source_span: Span = field(default=NOWHERE, compare=False, repr=False, metadata=_NO_DUMP)
     voice: str | None = None  # a WAV/MP3 (URL or local file) sent as the reference's voice
-    voice_span: Span = field(default=NOWHERE, **_PLACE)
+    voice_span: Span = field(default=NOWHERE, compare=False, repr=False, metadata=_NO_DUMP)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,7 +147,9 @@ class Story(Node):
     intro: Text | None = None
     prompt: Text | None = None
     shots: tuple[Shot, ...] = ()
-    path: Path | None = field(default=None, **_PLACE)
+    path: Path | None = field(default=None, compare=False, repr=False, metadata=_NO_DUMP)
+    # The `cast` line, when there is one.
+    cast_span: Span | None = field(default=None, compare=False, repr=False, metadata=_NO_DUMP)
 
     def value(self, name: str) -> SettingValue | None:
         """The typed value of a setting, or None when it is unset or invalid."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shotscript.compiler.ast import Span, Story
+from shotscript.compiler.ast import Span, Story, Text
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.references import (
     URL_SCHEMES,
@@ -17,7 +17,7 @@ from shotscript.compiler.references import (
 )
 from shotscript.compiler.sizing import nearest_size
 from shotscript.compiler.suggest import did_you_mean
-from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol
+from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol, capabilities
 
 
 def _names(values: object) -> str:
@@ -44,8 +44,8 @@ def check_model_region(
         return model, ""
     r = caps.regions[region]
     if model and model not in r.models:
-        s = model_setting or story.settings.get("region")
-        span = s.value_span if s else None
+        where = model_setting or story.settings.get("region")
+        span = where.value_span if where else None
         elsewhere = [n for n, reg in caps.regions.items() if model in reg.models]
         fix = (" or ".join(f"`region {n}`" for n in elsewhere) + f", or `model {r.models[0]}`" if elsewhere
                else f"use `model {r.models[0]}` or another region")
@@ -127,8 +127,12 @@ def check_duration(
         if videos and max(longer) > hi:
             target += " with a reference video"
         others = [m for m in caps.models_in(region) if duration in caps.durations(m, region, videos=videos)]
-        sink.add("E201", span, value=duration, target=target, allowed=text,
-                 help=f"use `duration {near}`" + (f", or `model {others[0]}`" if others else ""))
+        fix = f"use `duration {near}`" + (f", or `model {others[0]}`" if others else "")
+        last = story.shots[-1].timing if story.shots else None
+        if s is None and last is not None:  # the duration came from the shots: fix the last one
+            span = last.span
+            fix = f"end the last shot at {near} s" + (f", or `model {others[0]}`" if others else "")
+        sink.add("E201", span, value=duration, target=target, allowed=text, help=fix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +207,7 @@ def _check_media(src: Source, path: Path, media: Mapping[str, MediaLimits], sink
             sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
 
 
-_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106"}
+_CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106", "E117"}
 
 
 def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: Sink) -> None:
@@ -211,15 +215,16 @@ def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: 
     cast = story.cast
     protocol = caps.protocol_of(model)
     lo, hi = protocol.limit("references_min"), protocol.limit("references_max")
-    cast_span = cast[0].span if cast else None
+    cast_span = cast[0].span if cast else story.cast_span
     # With no cast left because its lines were already reported, "0 references" is noise.
     reported = any(d.code in _CAST_ERRORS for d in sink.items)
     if not lo <= len(cast) <= hi and not (not cast and reported):
         span = cast[hi].span if len(cast) > hi else cast_span
         sink.add("E301", span, count=len(cast), min=lo, max=hi,
-                 help="add a `cast` section with at least one reference" if not cast else
-                 "merge or drop references" + (" (a first_frame does not count)"
-                                               if "first_frame" in protocol.features else ""))
+                 help=("add a `cast` section with at least one reference" if story.cast_span is None
+                       else "add members under `cast`: `  name image path/or/URL`") if not cast
+                 else "merge or drop references" + (" (a first_frame does not count)"
+                                                    if "first_frame" in protocol.features else ""))
     videos = [m for m in cast if m.kind == "video"]
     images = [m for m in cast if m.kind == "image"]
     videos_max, images_max = protocol.limit("videos_max"), protocol.limit("images_max")
@@ -249,7 +254,7 @@ def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: 
                      help=f"mention it as `@{m.name}`, or remove it{billed}")
 
 
-def _texts(story: Story) -> list:  # type: ignore[type-arg]
+def _texts(story: Story) -> list[Text]:
     texts = [s.text for s in story.shots]
     return texts + [t for t in (story.intro, story.prompt) if t is not None]
 
@@ -265,18 +270,19 @@ def check_structure(story: Story, sink: Sink) -> None:
 
 
 
-def check_remote_references(story: Story, sink: Sink) -> None:
-    """Fetch the start of each http(s) reference (ranged GET) and report what the service
-    may fail to fetch or refuse: unreachable, an error status, not media, a private host."""
+def check_remote_references(story: Story, sink: Sink, media: Mapping[str, MediaLimits] | None = None) -> None:
+    """Fetch the start of each http(s) file (references, voices, first frame; ranged GETs) and
+    report what the service may fail to fetch or refuse: unreachable, an error status, not
+    media, a private host. `media`: the target's limits (default: the default model's)."""
     from shotscript.media.remote import check_remote, probe_remote  # network: only when asked
 
-    members = [m for m in story.cast if scheme(m.source) in ("http", "https") and valid_url(m.source)]
-    # Voices and first frames are fetched by the service too, but only cast references are
-    # probed remotely for now (media/remote.py checks images and videos).
-    if not members:
+    table = media if media is not None else capabilities().media
+    files = [s for s in sources(story)
+             if s.kind in table and scheme(s.source) in ("http", "https") and valid_url(s.source)]
+    if not files:
         return
-    for m, info in zip(members, probe_remote([m.source for m in members]), strict=True):
-        for problem in check_remote(info, m.kind):
+    for src, info in zip(files, probe_remote([s.source for s in files]), strict=True):
+        for problem in check_remote(info, src.kind, table):
             code = "E314" if problem.severity == "error" else "W506"
-            sink.add(code, m.source_span, detail=f"{problem.message} [{problem.code}]",
-                     help=problem.help)
+            sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
+

@@ -88,7 +88,10 @@ class Sink:
         Written values quoted in a message are shortened (`999…999`): a message stays a line.
         """
         spec = CODES[code]
-        args = {k: shorten(v) if isinstance(v, str) and k not in _PROSE else v for k, v in args.items()}
+        # Prose (`detail`: messages built by code, media findings) stays whole up to a bound;
+        # values quoted from the story are cut to a line.
+        args = {k: shorten(v, 1000 if k in _PROSE else _QUOTE_MAX) if isinstance(v, str) else v
+                for k, v in args.items()}
         message = spec.message.format(**args) if args or "{" in spec.message else spec.message
         span = span or NOWHERE
         self.items.append(

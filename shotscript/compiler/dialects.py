@@ -8,15 +8,13 @@ references go into `input`. The prompt forms (markers, mention labels) are data 
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from shotscript.compiler.payload import MediaItem, PayloadInput, PayloadMeta, Reference
+from shotscript.compiler.payload import MediaItem, PayloadInput, PayloadMeta
 from shotscript.compiler.prompt import form
-from shotscript.facts.capabilities import Protocol, capabilities
 
-# What each parameter is made of: the story's setting, or a value the compiler settled.
+# Every parameter value the story settled (name -> value or None), whatever the protocol.
 Params = dict[str, Any]
 
 
@@ -26,13 +24,6 @@ class Dialect:
     protocol: ClassVar[str]
     # `parameters` in the documented order; each is sent when its value is not None.
     PARAMETERS: ClassVar[tuple[str, ...]]
-    # Settings of a story this protocol has no field for, sent nowhere (the checks say so).
-    DROPPED: ClassVar[tuple[str, ...]] = ()
-
-    @property
-    def facts(self) -> Protocol:
-        """This protocol's capability data."""
-        return capabilities().protocols[self.protocol]
 
     # --- mentions ------------------------------------------------------------------------------
     def roles(self, kinds: Iterable[tuple[str, str]], lang: str) -> dict[str, str]:
@@ -78,7 +69,6 @@ class Wan27(Dialect):
 
     protocol = "2.7"
     PARAMETERS = ("resolution", "ratio", "duration", "prompt_extend", "watermark", "seed")
-    DROPPED = ("shot_type", "audio")
     MEDIA_TYPES: ClassVar[dict[str, str]] = {"image": "reference_image", "video": "reference_video"}
     FIRST_FRAME = "first_frame"
 
@@ -90,14 +80,10 @@ class Wan27(Dialect):
         return PayloadInput(prompt=prompt, negative_prompt=negative, media=tuple(items))
 
 
-DIALECTS: dict[str, Callable[[], Dialect]] = {"2.6": Wan26, "2.7": Wan27}
+DIALECTS: dict[str, type[Dialect]] = {"2.6": Wan26, "2.7": Wan27}
 
 
 def dialect(protocol: str) -> Dialect:
     """The emitter of a protocol."""
     return DIALECTS[protocol]()
 
-
-def with_role(refs: tuple[Reference, ...], roles: dict[str, str]) -> tuple[Reference, ...]:
-    """References with their prompt labels filled in."""
-    return tuple(dataclasses.replace(r, role=roles.get(r.name, r.role)) for r in refs)

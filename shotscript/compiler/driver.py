@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shotscript.compiler import checks, targets
 from shotscript.compiler.assemble import assemble, roles_of
-from shotscript.compiler.ast import Setting, Span, Story
+from shotscript.compiler.ast import NOWHERE, Setting, Span, Story
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.dialects import dialect
 from shotscript.compiler.folder_config import folder_config
@@ -93,7 +93,8 @@ def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = Non
     checks.check_structure(story, sink)
     model_name, region = checks.check_model_region(story, caps, sink, model)
     if model:  # `--model` wins over the file and shotscript.toml
-        story = replace(story, settings={**story.settings, "model": Setting(name="model", value=model)})
+        chosen = Setting(name="model", value=model, span=NOWHERE, value_span=NOWHERE)
+        story = replace(story, settings={**story.settings, "model": chosen})
     checks.check_parameters(story, model_name, region, caps, sink)
     targets.check_target(story, model_name, caps, sink)
     set_duration = story.value("duration")
@@ -172,7 +173,9 @@ def check_text(
     story = parse(text, sink, path, name)
     payload = _build_payload(story, sink, capabilities(), model) if story is not None else None
     if story is not None and probe_remote:
-        checks.check_remote_references(story, sink)
+        caps = capabilities()
+        target = payload.model if payload else str(model or story.value("model") or caps.defaults["model"])
+        checks.check_remote_references(story, sink, caps.protocol_of(target).media)
         if sink.errors:
             payload = None
     return Result(shown, text, story, payload, sink.sorted())

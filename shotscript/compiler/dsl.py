@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from shotscript.compiler.ast import Span, Story, Timing
-from shotscript.compiler.build import StoryBuilder
+from shotscript.compiler.build import StoryBuilder, time_like
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.input_limits import limits, normalize_newlines, within_limits
 from shotscript.compiler.mentions import Piece
@@ -58,16 +59,40 @@ def parse_timing_key(text: str, span: Span, sink: Sink) -> Timing | None:
     try:
         tree = parse_timing(text.strip())
     except UnexpectedInput:
-        sink.add("E101", span, detail=f"`{text}` is not a shot time",
-                 help="write `A-Bs` (start and end, e.g. `0-3s`) or `Ns` (a length, e.g. `3s`)")
+        found = time_like(text.strip())
+        fix = (f"write `{found[1]}`" if found and found[0] == text.strip() else
+               "write `A-Bs` (start and end, e.g. `0-3s`) or `Ns` (a length, e.g. `3s`)")
+        sink.add("E101", span, detail=f"`{text}` is not a shot time", help=fix)
         return None
     return timing_of(str(tree.children[0]), span, sink)
 
 
-def _build(tree: Tree, b: StoryBuilder) -> None:
+def _tokens(node: Tree) -> Iterator[Token]:
+    for kid in node.children:
+        if isinstance(kid, Tree):
+            yield from _tokens(kid)
+        elif isinstance(kid, Token):
+            yield kid
+
+
+def _wide_spaces(st: Tree, text: str, sink: Sink) -> None:
+    """Warn where an ideographic space (U+3000) separates the words of a statement line."""
+    toks = list(_tokens(st))
+    for a, z in itertools.pairwise(toks):
+        gap = text[a.start_pos + len(a) : z.start_pos]
+        if a.line == z.line and "\u3000" in gap:
+            col = a.end_column + gap.index("\u3000")
+            sink.add("W102", Span.at(a.line, col, 1),
+                     help="type an ASCII space here (`shotscript fmt` does it for you)")
+
+
+def _build(tree: Tree, b: StoryBuilder, text: str = "") -> None:
+    wide = "\u3000" in text  # looked for once: per statement it would cost the whole text
     for st in tree.children:
         if not isinstance(st, Tree):
             continue
+        if wide:
+            _wide_spaces(st, text, b.sink)
         kids = st.children
         if st.data == "setting":
             name, value = kids
@@ -160,13 +185,13 @@ def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
         return None
     builder = StoryBuilder(sink, path)
     try:
-        _build(parse_story(text), builder)
+        _build(parse_story(text), builder, text)
     except UnexpectedInput:
         # Recovery: parse each top-level block alone (line numbers kept by padding),
         # so one bad line costs one diagnostic and the other blocks are still checked.
         for first, block in _blocks(text):
             try:
-                _build(parse_story(block, line_offset=first), builder)
+                _build(parse_story(block, line_offset=first), builder, block)
             except UnexpectedInput as e:
                 _syntax(e, sink)
     return builder.finish()

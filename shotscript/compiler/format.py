@@ -9,7 +9,7 @@ from shotscript.compiler.diagnostics import source_lines
 from shotscript.compiler.mentions import spell
 from shotscript.compiler.settings import SETTING_ORDER
 
-_TIMING_LIKE = re.compile(r"\d+(?:\.\d+)?(?:[\t ]*-[\t ]*\d+(?:\.\d+)?s?|s)(?![^\s])")
+_TIMING_LIKE = re.compile(r"\d+(?:\.\d+)?(?:[\t ]*-[\t ]*\d+(?:\.\d+)?(?:s|秒)?|s|秒)(?![^\s])")
 
 
 def _num(x: float) -> str:
@@ -104,23 +104,23 @@ def to_shot(story: Story, source: str | None = None) -> str:
              *(t for t in (story.intro, story.prompt) if t is not None)]
     notes = _Comments(source, [n.span.line for n in nodes], claimed)
     out: list[str] = []
-    for s in settings:
-        if s.value is not None:
-            out += [*notes.take(s.span.line), f"{s.name} {_value(s.value)}"]
+    for setting in settings:
+        if setting.value is not None:
+            out += [*notes.take(setting.span.line), f"{setting.name} {_value(setting.value)}"]
     if story.cast:
         out += ["", "cast"]
         width = max(len(m.name) for m in story.cast)
         # Voices line up in a column of their own, after the longest reference.
         ref_width = max((len(m.kind) + 1 + len(m.source) for m in story.cast if m.voice), default=0)
         for m in story.cast:
-            line = f"  {m.name.ljust(width)}  {m.kind} {m.source}"
+            row = f"  {m.name.ljust(width)}  {m.kind} {m.source}"
             if m.voice:
-                line = f"{line.ljust(width + 4 + ref_width)}  voice {m.voice}"
-            out += [*notes.take(m.span.line, "  "), line]
-    for key, text in (("intro", story.intro), ("prompt", story.prompt)):
-        if text is not None:
-            out += ["", *notes.take(text.span.line)]
-            out += _text_lines(key, multi.get(text.span.line), spell(text, names))
+                row = f"{row.ljust(width + 4 + ref_width)}  voice {m.voice}"
+            out += [*notes.take(m.span.line, "  "), row]
+    for key, section in (("intro", story.intro), ("prompt", story.prompt)):
+        if section is not None:
+            out += ["", *notes.take(section.span.line)]
+            out += _text_lines(key, multi.get(section.span.line), spell(section, names))
     if story.shots:
         out.append("")
         timed = any(s.timing is not None for s in story.shots)

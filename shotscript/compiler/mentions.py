@@ -23,12 +23,43 @@ def is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in "WF"
 
 
+class Names(tuple[str, ...]):
+    """The cast's names in order, indexed once, so that resolving a mention costs the
+    length of the word, not the size of the cast."""
+
+    members: frozenset[str]
+    lengths: tuple[int, ...]
+    bad: tuple[str, ...]  # names that are not words (reported at their cast line)
+
+    def __new__(cls, names: Sequence[str]) -> Names:
+        self = super().__new__(cls, names)
+        self.members = frozenset(self)
+        self.lengths = tuple(sorted({len(n) for n in self}, reverse=True))
+        self.bad = tuple(n for n in self if not _WORD_RUN.fullmatch(n))
+        return self
+
+
+def names_of(names: Sequence[str]) -> Names:
+    """`names` as an index (itself when it already is one)."""
+    return names if isinstance(names, Names) else Names(names)
+
+
 def resolve(word: str, names: Sequence[str]) -> str | None:
     """The cast name `@word` refers to: the longest name that starts `word`.
 
     An ASCII name may not run into further ASCII letters or digits (`@girls` is not
     `@girl` + `s`); any name may run into CJK text (`@girl在办公室`).
     """
+    if isinstance(names, Names):
+        for k in names.lengths:
+            name = word[:k]
+            if len(name) < k or name not in names.members:
+                continue
+            rest = word[k:]
+            if rest and _ASCII_WORD.match(name[-1]) and _ASCII_WORD.match(rest[0]):
+                continue
+            return name
+        return None
     best: str | None = None
     for name in names:
         if not word.startswith(name) or (best is not None and len(name) <= len(best)):
@@ -66,14 +97,32 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
         _warn_literal_characters(piece.text, 0, piece, sink)
         return [("plain", piece.text, piece.span(0, len(piece.text)))]
     out: list[_Raw] = []
+    skip_to = 0  # after `@` + a bad cast name: the name's characters are taken
     for kind, value, at in scan_text(piece.text):
+        if at < skip_to:
+            if at + len(value) <= skip_to or kind != "LITERAL":
+                continue
+            value, at = value[skip_to - at:], skip_to
         if kind == "LITERAL":
             _warn_literal_characters(value, at, piece, sink)
             out.append(("plain", value, piece.span(at, len(value))))
         elif kind == "ESCAPED_AT":
             out.append(("plain", "@", piece.span(at, 2)))
         elif kind == "LONE_AT":
-            sink.add("E311", piece.span(at, 1), help="write `@@` for a literal `@`")
+            # `@🙂` of a cast line already reported as a bad name: a mention, not a new error.
+            bad = next((n for n in names_of(names).bad if piece.text.startswith(n, at + 1)), None)
+            if bad is not None:
+                out.append(("mention", bad, piece.span(at, len(bad) + 1)))
+                skip_to = at + 1 + len(bad)
+                continue
+            brace = re.match(r"\{([^\s{}]*)", piece.text[at + 1:])
+            sink.add("E311", piece.span(at, 1),
+                     help=f"close the brace: `@{{{brace.group(1)}}}`" if brace
+                     else "write `@@` for a literal `@`")
+            if brace and brace.group(1) in names:  # meant as a mention: no "never mentioned"
+                out.append(("mention", brace.group(1), piece.span(at, len(brace.group()) + 1)))
+                skip_to = at + 1 + len(brace.group())
+                continue
             out.append(("plain", "@", piece.span(at, 1)))
         elif kind == "BRACED_MENTION":
             name = value[2:-1].strip()
@@ -83,11 +132,13 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
             out.append(("mention", name, span))
         else:  # MENTION: @ + a run of word characters, resolved by the longest cast name
             word = value[1:]
-            name = resolve(word, names)
-            if name is None:
+            found = resolve(word, names)
+            if found is None:
                 ascii_run = _ASCII_RUN.match(word)
                 name = ascii_run.group() if ascii_run else word
                 _unknown(name, word, piece.span(at, len(name) + 1), names, sink)
+            else:
+                name = found
             out.append(("mention", name, piece.span(at, len(name) + 1)))
             rest = word[len(name) :]
             if rest:
@@ -99,16 +150,18 @@ def _parse_piece(piece: Piece, names: Sequence[str], sink: Sink) -> list[_Raw]:
 
 def _unknown(shown: str, word: str, span: Span, names: Sequence[str], sink: Sink) -> None:
     """Report an unknown mention, suggesting the cast name it most likely meant."""
-    candidates = [shown] + [word[: len(n)] for n in names if len(word) >= len(n)]
+    index = names_of(names)
+    candidates = [shown] + [word[:k] for k in index.lengths if len(word) >= k]
     best = None
     for c in candidates:
-        best = closest(c, names, cutoff=0.5)
+        best = closest(c, index, cutoff=0.5)
         if best:
             break
     if best:
         hint = f"did you mean `@{best}`?"
     elif names:
-        hint = "the cast is: " + ", ".join(f"`{n}`" for n in names)
+        shown_names = ", ".join(f"`{n}`" for n in names[:8]) + (", …" if len(names) > 8 else "")
+        hint = "the cast is: " + shown_names
     else:
         hint = "add a `cast` section that names it"
     sink.add("E310", span, name=shown, help=hint if best else hint + " (`@@` writes a literal `@`)")
@@ -141,6 +194,7 @@ def build_text(pieces: Sequence[Piece], names: Sequence[str], sink: Sink, span: 
     # Runs of plain text are gathered as lists and joined once: linear however many
     # lines or `@@` a text has.
     raw: list[tuple[str, list[str], Span | None]] = []
+    names = names_of(names)
     for part in join(pieces):
         found = [("plain", part, None)] if isinstance(part, str) else _parse_piece(part, names, sink)
         for kind, value, at in found:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from shotscript.facts.capabilities import Capabilities, MediaLimits
 from shotscript.facts.service import service
 
+_SPACE = re.compile(r"\s")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 URL_SCHEMES = service().reference_schemes
 
@@ -26,7 +27,7 @@ def valid_url(source: str) -> bool:
         parts = urlsplit(source)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return False
-    return bool(parts.netloc) and not any(c.isspace() for c in source)
+    return bool(parts.netloc) and _SPACE.search(source) is None
 
 
 def extension(source: str) -> str:

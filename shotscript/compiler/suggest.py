@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+_MAX_OPTIONS = 100
+
 
 def closest(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The option closest to `word`, or None when nothing is close enough."""
-    options = list(options)
+    # Bounded work however long the list: a story's own names beyond a few hundred are an
+    # error already (at most five references), and each comparison costs a SequenceMatcher.
+    options = list(options)[:_MAX_OPTIONS]
     lowered = {o.lower(): o for o in options}
     if word.lower() in lowered:
         return lowered[word.lower()]

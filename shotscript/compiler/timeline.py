@@ -51,15 +51,20 @@ def lay_out(shots: tuple[Shot, ...], duration: int, sink: Sink) -> list[Slot] | 
     for s in shots:
         t = s.timing
         if t is None:
-            starts.append(None), ends.append(None), lengths.append(None)
+            starts.append(None)
+            ends.append(None)
+            lengths.append(None)
         elif t.length is not None:
-            starts.append(None), ends.append(None)
+            starts.append(None)
+            ends.append(None)
             lengths.append(_whole(t.length, "a shot's length", t.span, sink))
         else:
             assert t.start is not None and t.end is not None
             a = _whole(t.start, "a shot's start", t.span, sink)
             b = _whole(t.end, "a shot's end", t.span, sink)
-            starts.append(a), ends.append(b), lengths.append(b - a)
+            starts.append(a)
+            ends.append(b)
+            lengths.append(b - a)
     ok = True
     i = 0
     n = len(shots)
@@ -76,7 +81,7 @@ def lay_out(shots: tuple[Shot, ...], duration: int, sink: Sink) -> list[Slot] | 
         assert left is not None and right is not None
         untimed = [k for k in range(i, j) if lengths[k] is None]
         if untimed:
-            spare = right - left - sum(lengths[k] or 0 for k in range(i, j) if k not in untimed)
+            spare = right - left - sum(lengths[k] or 0 for k in range(i, j))  # untimed: None
             if spare < len(untimed):
                 sink.add("E208", shots[untimed[0]].span, count=len(untimed), seconds=max(spare, 0),
                          help="shorten the timed shots or raise `duration`")

@@ -9,7 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from shotscript.compiler.ast import Span, Story
 from shotscript.compiler.build import StoryBuilder
-from shotscript.compiler.diagnostics import Sink, source_lines
+from shotscript.compiler.diagnostics import Sink, shorten, source_lines
 from shotscript.compiler.dsl import parse_timing_key
 from shotscript.compiler.input_limits import limits, normalize_newlines, within_limits
 from shotscript.compiler.mentions import Piece
@@ -213,6 +213,23 @@ class _Reader:
                 b.setting(key, [], ks, _span(v), shown="…")
 
 
+def _syntax_help(e: yaml.MarkedYAMLError, text: str, unclosed: bool) -> str | None:
+    """What to do about the YAML syntax errors people make most."""
+    m = e.problem_mark
+    char = text[m.index] if m is not None and 0 <= m.index < len(text) else ""
+    if char == "\t" or "\t" in (e.problem or ""):
+        return "indent with spaces: YAML does not allow tabs"
+    if char in ("@", "`") and m is not None:
+        rest = text[m.index:].split("\n", 1)[0].rstrip().replace('"', '\\"')
+        return f"quote the text: `\"{shorten(rest, 40)}\"` (YAML keeps `{char}` for itself)"
+    if unclosed:
+        bracket = "}" if "mapping" in (e.context or "") else "]"
+        return f"add the `{bracket}` that closes it"
+    if char in ("：", "＊", "＠"):
+        return f"`{char}` is a full-width character; type the ASCII one"
+    return None
+
+
 def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
     """Parse YAML story text into a Story; a YAML syntax error is one diagnostic and None.
 
@@ -228,10 +245,12 @@ def parse(text: str, sink: Sink, path: Path | None = None) -> Story | None:
         # An unclosed quote or bracket is reported at the end of the file; where it
         # was opened (the context) is what a person needs to see.
         at_end = e.problem_mark is not None and e.problem_mark.index >= len(text.rstrip())
-        mark = (e.context_mark if at_end and e.context_mark else None) or e.problem_mark
+        unclosed = "flow" in (e.context or "") and "expected ','" in (e.problem or "")
+        mark = (e.context_mark if (at_end or unclosed) and e.context_mark else None) or e.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         detail = "; ".join(x for x in (e.context, e.problem) if x)
-        sink.add("E110", Span.at(line, col, 1), detail=f"YAML: {detail}")
+        sink.add("E110", Span.at(line, col, 1), detail=f"YAML: {detail}",
+                 help=_syntax_help(e, text, unclosed))
         return None
     except yaml.YAMLError as e:
         sink.add("E110", Span.at(1, 1, 1), detail=f"YAML: {e}")

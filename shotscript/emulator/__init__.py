@@ -1,4 +1,4 @@
-"""A local, DashScope-compatible emulator of the Wan 2.6 reference-to-video API.
+"""A local, DashScope-compatible emulator of the Wan 2.6 and 2.7 reference-to-video APIs.
 
 Tests and benchmarks run against it instead of the real service: it speaks the same HTTP
 protocol (create, poll, cancel, list, temporary upload, result download), validates like the
@@ -14,7 +14,12 @@ Defaults (see `shotscript emulate --help`):
   seconds. `--time-scale` (1.0) turns service seconds into real ones for generation and for
   every time announced: Retry-After (1 s for an injected 429; decimals below a second when
   the scale is below 1), result URLs (24 h), task ids (24 h, then UNKNOWN), uploads (48 h).
-  Rate quotas (5 creates/s, 20 polls/s) stay per real second: they limit the client.
+  Rate quotas (facts: 5 creates/s, 20 polls/s) stay per real second: they limit the
+  client; so does an upload policy's 300 s (a client's window, kept so slow machines pass).
+- Protocols: a model's protocol (facts) picks the body it reads: 2.6 `reference_urls` +
+  `size`, or 2.7 `media` items + `resolution`/`ratio` (sizes, limits, codes from
+  `shotscript.facts`). 2.6-only fields in a 2.7 body are ignored (`--legacy-fields refuse`
+  answers 400 instead: the service's behaviour is undocumented); see protocol27.py.
 - Accounts: every key is an account of its own; `--account NAME=K1,K2` gives an account
   several keys, which then share tasks (any key polls them; the list shows them all),
   uploads and quotas.

@@ -1,4 +1,5 @@
-"""The HTTP routes: the DashScope API under `/api/v1`, the upload host, result files, controls.
+"""The routing table, and the DashScope API under `/api/v1` with the upload host; result
+files are served by results.py, the test controls by controls.py.
 
 POST /api/v1/services/aigc/video-generation/video-synthesis   create a task
 GET  /api/v1/tasks/{id}                                       poll
@@ -16,17 +17,11 @@ POST /_emulator/fail_next_create                              test control: one 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
-import json
 import logging
 import math
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,9 +29,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from shotscript.emulator.accounts import Caller, accounts_from
 from shotscript.emulator.clock import parse_list_time
 from shotscript.emulator.config import RESULT_URL_SECONDS, THROTTLE_RETRY_SECONDS
+from shotscript.emulator.controls import create_as, fail_next_create, reset, stats, task_plans
 from shotscript.emulator.errors import (
     MSG_INTERNAL,
     MSG_SYNC,
@@ -46,12 +41,13 @@ from shotscript.emulator.errors import (
     new_request_id,
     throttled,
 )
-from shotscript.emulator.faults import FaultSpec
 from shotscript.emulator.multipart import boundary_of, parse_form
-from shotscript.emulator.responses import DroppedConnection, MediaResponse, oss_error
-from shotscript.emulator.state import ArmedCreate, EmulatorState
-from shotscript.emulator.tasks import SUCCEEDED, UNKNOWN, Task
-from shotscript.emulator.uploads import ACCESS_KEY_ID, MAX_FILE_MB, OssError
+from shotscript.emulator.request_context import authorize, json_body, parser_of, public_url, state_of
+from shotscript.emulator.responses import DroppedConnection, oss_error
+from shotscript.emulator.results import download, result_url
+from shotscript.emulator.state import EmulatorState
+from shotscript.emulator.tasks import SUCCEEDED, UNKNOWN
+from shotscript.emulator.uploads import MAX_FILE_MB, OssError
 from shotscript.emulator.validate import parse_create
 
 log = logging.getLogger("shotscript.emulator")
@@ -59,29 +55,6 @@ log = logging.getLogger("shotscript.emulator")
 LIST_WINDOW_SECONDS = 24 * 3600  # the task list spans at most 24 hours
 LIST_PAGE_MAX = 100
 _URL_SECRET = b"shotscript-emulator-result-urls"
-
-
-def _state(request: Request) -> EmulatorState:
-    return request.app.state.emulator  # type: ignore[no-any-return]
-
-
-def _public(request: Request) -> str:
-    return _state(request).public_url or str(request.base_url).rstrip("/")
-
-
-def _authorize(request: Request) -> Caller:
-    """Who sent a request with a valid `Authorization: Bearer` (401 otherwise)."""
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
-        raise api_error("InvalidApiKey", "No API-key provided.")
-    return _caller(_state(request), key)
-
-
-def _caller(st: EmulatorState, key: str) -> Caller:
-    if not st.accepts_key(key):
-        raise api_error("InvalidApiKey", "Invalid API-key provided.")
-    return st.caller(key)
 
 
 async def _request_faults(st: EmulatorState, endpoint: str) -> None:
@@ -93,27 +66,17 @@ async def _request_faults(st: EmulatorState, endpoint: str) -> None:
         raise throttled("Throttling", "Requests throttling triggered.", retry, fractional=fractional)
 
 
-async def _json_body(request: Request) -> Any:
-    try:
-        body = json.loads(await request.body())
-        # JSON may spell lone UTF-16 surrogates ("\ud800"), which are no text at all.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (ValueError, UnicodeError, RecursionError):
-        raise invalid("The request body is not valid JSON.") from None
-    return body
-
-
 async def create_task(request: Request) -> Response:
     """POST …/video-synthesis: validate, apply quotas and faults, accept a task."""
-    st = _state(request)
+    st = state_of(request)
     st.stats.create_requests += 1
     await request.body()  # read it whatever the answer, so the connection stays usable
-    caller = _authorize(request)
+    caller = authorize(request)
     account = caller.account
     if request.headers.get("x-dashscope-async", "").strip().lower() != "enable":
         raise api_error("AccessDenied", MSG_SYNC)
     await _request_faults(st, "create")
-    body = await _json_body(request)
+    body = await json_body(request)
     model = body.get("model") if isinstance(body, dict) else None
     st.quotas.admit_create(account, str(model), st.clock.mono())
     oss_resolve = request.headers.get("x-dashscope-ossresourceresolve", "").strip().lower() == "enable"
@@ -128,12 +91,12 @@ async def create_task(request: Request) -> Response:
         if created:
             task = st.create_task(caller, body, parsed, request_id)
             log.info("create %s (key %s) then fault %s", task.task_id, caller.hint, kind)
-        st.fire_armed(caller, body, _parser(st))
+        st.fire_armed(caller, body, parser_of(st))
         if kind == "reset":
             return DroppedConnection()
         raise api_error("InternalError", MSG_INTERNAL)
     task = st.create_task(caller, body, parsed, request_id)
-    st.fire_armed(caller, body, _parser(st))
+    st.fire_armed(caller, body, parser_of(st))
     log.info(
         "create %s (key %s): %s %s %ss, ends in %.1fs %s",
         task.task_id, caller.hint, parsed.model, parsed.size, parsed.duration,
@@ -159,9 +122,9 @@ def _create_fault(st: EmulatorState) -> tuple[str, bool] | None:
 
 async def get_task(request: Request) -> Response:
     """GET /tasks/{id}: the task's current state (UNKNOWN for ids this account never made)."""
-    st = _state(request)
+    st = state_of(request)
     st.stats.polls += 1
-    account = _authorize(request).account
+    account = authorize(request).account
     await _request_faults(st, "poll")
     if st.faults.hit("500", "poll"):
         raise api_error("InternalError", MSG_INTERNAL)
@@ -175,7 +138,7 @@ async def get_task(request: Request) -> Response:
     if task is None:
         unknown = {"task_id": task_id, "task_status": UNKNOWN}
         return JSONResponse({"request_id": request_id, "output": unknown})
-    public, url_seconds = _public(request), st.scaled(RESULT_URL_SECONDS)
+    public, url_seconds = public_url(request), st.scaled(RESULT_URL_SECONDS)
     answer: dict[str, Any] = {
         "request_id": request_id,
         "output": task.output(now, lambda t: result_url(public, t, url_seconds)),
@@ -187,9 +150,9 @@ async def get_task(request: Request) -> Response:
 
 async def cancel_task(request: Request) -> Response:
     """POST /tasks/{id}/cancel: only a PENDING task can be canceled."""
-    st = _state(request)
+    st = state_of(request)
     st.stats.cancels += 1
-    account = _authorize(request).account
+    account = authorize(request).account
     task = st.tasks.get(request.path_params["task_id"], account, st.clock.mono())
     if task is None or not st.tasks.cancel(task, st.clock.mono()):
         # The cancel page's own code; not in the create/poll error table of the facts.
@@ -203,9 +166,9 @@ async def cancel_task(request: Request) -> Response:
 
 async def list_tasks(request: Request) -> Response:
     """GET /tasks: the account's tasks created in a window of at most 24 hours, newest first."""
-    st = _state(request)
+    st = state_of(request)
     st.stats.lists += 1
-    account = _authorize(request).account
+    account = authorize(request).account
     q = request.query_params
     page_no = _positive_int(q.get("page_no", "1"), "page_no")
     page_size = _positive_int(q.get("page_size", "10"), "page_size")
@@ -264,8 +227,8 @@ def _list_window(start_text: str | None, end_text: str | None, now: float) -> tu
 
 async def upload_policy(request: Request) -> Response:
     """GET /uploads?action=getPolicy&model=M: a policy for uploading one or more files."""
-    st = _state(request)
-    account = _authorize(request).account
+    st = state_of(request)
+    account = authorize(request).account
     if request.query_params.get("action") != "getPolicy":
         raise invalid("Unsupported action; expected action=getPolicy.")
     model = request.query_params.get("model", "").strip()
@@ -274,13 +237,13 @@ async def upload_policy(request: Request) -> Response:
     if not st.region.uploads:
         raise api_error("AccessDenied", "Temporary file upload is not available in this region.")
     st.stats.policies += 1
-    data = st.uploads.issue(account, model, f"{_public(request)}/_oss")
+    data = st.uploads.issue(account, model, f"{public_url(request)}/_oss")
     return JSONResponse({"request_id": new_request_id(), "data": data})
 
 
 async def oss_upload(request: Request) -> Response:
     """POST /_oss: the OSS form upload (`success_action_status` chooses 200, 201 or 204)."""
-    st = _state(request)
+    st = state_of(request)
     boundary = boundary_of(request.headers.get("content-type", ""))
     if boundary is None:
         return oss_error(400, "InvalidArgument", "The upload must be a multipart/form-data POST.")
@@ -306,195 +269,9 @@ async def oss_upload(request: Request) -> Response:
     return Response(status_code=204, headers=etag)
 
 
-def _url_signature(task_id: str, expires: int) -> str:
-    digest = hmac.new(_URL_SECRET, f"{task_id}:{expires}".encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-def result_url(public: str, task: Task, lifetime: float) -> str:
-    """The signed result URL of a SUCCEEDED task, valid `lifetime` seconds from its end
-    (served by the emulator itself)."""
-    expires = math.ceil(task.submit_wall + task.ends_after() + lifetime)
-    signature = quote(_url_signature(task.task_id, expires), safe="")
-    return (
-        f"{public}/_results/{task.task_id}.mp4"
-        f"?Expires={expires}&OSSAccessKeyId={ACCESS_KEY_ID}&Signature={signature}"
-    )
-
-
-async def download(request: Request) -> Response:
-    """GET/HEAD /_results/{id}.mp4: the video, with Range support and the `truncate` fault."""
-    st = _state(request)
-    st.stats.downloads += 1
-    name: str = request.path_params["name"]
-    task = st.tasks.tasks.get(name.removesuffix(".mp4"))
-    if not name.endswith(".mp4") or task is None or task.status(st.clock.mono()) != SUCCEEDED:
-        return oss_error(404, "NoSuchKey", "The specified key does not exist.")
-    q = request.query_params
-    expires = q.get("Expires", "")
-    signature = _url_signature(task.task_id, int(expires)) if expires.isdigit() else None
-    if signature is None or not hmac.compare_digest(q.get("Signature", ""), signature):
-        return oss_error(403, "AccessDenied", "The request signature does not match.")
-    if int(expires) < st.clock.wall():
-        return oss_error(403, "AccessDenied", "Request has expired.")
-    spec = task.request
-    data = await st.media.read(spec.size, spec.duration, spec.audio)
-    response = MediaResponse(
-        data,
-        range_header=request.headers.get("range"),
-        if_range=request.headers.get("if-range"),
-        head=request.method == "HEAD",
-    )
-    if response.can_cut and st.faults.hit("truncate", "download"):
-        response.cut(st.faults.fraction(0.2, 0.9))
-    st.stats.download_bytes += response.bytes_sent
-    return response
-
-
-async def stats(request: Request) -> Response:
-    """GET /_emulator/stats: counters, faults injected, tasks by status."""
-    st = _state(request)
-    now = st.clock.mono()
-    body = st.stats.as_dict()
-    body["faults"] = dict(st.faults.counts)
-    body["tasks"] = dict(Counter(t.status(now) for t in st.tasks.tasks.values()))
-    body["injected"] = list(st.injected)
-    body["armed"] = len(st.armed)
-    return JSONResponse(body)
-
-
-async def task_plans(request: Request) -> Response:
-    """GET /_emulator/tasks: every task (injected ones too), oldest first, with its plan in
-    real seconds, so a benchmark can compute the ideal schedule of the actual times."""
-    st = _state(request)
-    now = st.clock.mono()
-    rows = [
-        {
-            "task_id": t.task_id,
-            "model": t.request.model,
-            "status": t.status(now),
-            "submitted": round(t.submit_wall, 3),
-            "pending_s": round(t.pending_s, 4),
-            "run_s": round(t.run_s, 4),
-            "ends_after_s": round(t.ends_after(), 4),
-        }
-        for t in st.tasks.tasks.values()
-    ]
-    return JSONResponse({"tasks": rows})
-
-
-def _parser(st: EmulatorState) -> Any:
-    # Injected bodies are validated like creates; oss:// needs no header there.
-    return lambda body: parse_create(
-        body, region=st.region, oss_resolve=True, legacy_fields=st.config.legacy_fields
-    )
-
-
-async def create_as(request: Request) -> Response:
-    """POST /_emulator/create_as: a task created by another key, for tests of what a client
-    may adopt. JSON: `key` (required), `body` (a create body), `prompt` (replaces the
-    body's prompt), `when`: "now" (default; needs `body`) or "next_create" (right after the
-    next create request of any other key passes validation and quotas, whether it then makes
-    its task or meets an injected fault; without `body` it copies that request's body)."""
-    st = _state(request)
-    options = await _json_body(request)
-    if not isinstance(options, dict) or not isinstance(options.get("key"), str):
-        raise invalid("create_as needs a JSON object with a `key`.")
-    unknown = set(options) - {"key", "body", "prompt", "when"}
-    body, prompt, when = options.get("body"), options.get("prompt"), options.get("when", "now")
-    if unknown or when not in ("now", "next_create") or not isinstance(prompt, str | None):
-        raise invalid(f"Bad create_as options: {sorted(unknown) or when!r}.")
-    if not isinstance(body, dict | None) or (body is None and when == "now"):
-        raise invalid("create_as needs a `body` object (optional only with when=next_create).")
-    caller = _caller(st, options["key"])
-    if when == "next_create":
-        st.armed.append(ArmedCreate(caller, body, prompt))
-        return JSONResponse({"ok": True, "armed": len(st.armed)})
-    assert body is not None
-    task = st.inject(caller, body, prompt, _parser(st))
-    log.info("create %s (key %s) by the test control", task.task_id, caller.hint)
-    return JSONResponse({"ok": True, "task_id": task.task_id})
-
-
-async def fail_next_create(request: Request) -> Response:
-    """POST /_emulator/fail_next_create: the next create request that passes validation and
-    quotas meets a fault. JSON: `fault` "500" or "reset", `created` (bool): whether the
-    task is made all the same (the unknown outcome, decided instead of drawn)."""
-    st = _state(request)
-    options = await _json_body(request)
-    fault = options.get("fault") if isinstance(options, dict) else None
-    created = options.get("created") if isinstance(options, dict) else None
-    if fault not in ("500", "reset") or not isinstance(created, bool) or len(options) != 2:
-        raise invalid('fail_next_create takes {"fault": "500" | "reset", "created": true | false}.')
-    st.next_create_fault = (fault, created)
-    return JSONResponse({"ok": True})
-
-
-async def reset(request: Request) -> Response:
-    """POST /_emulator/reset: forget everything; a JSON body may change `faults`, `accounts`
-    ({name: [keys]}) and the fields in RESETTABLE (seed, timing, quotas) for what follows."""
-    st = _state(request)
-    raw = await request.body()
-    options = await _json_body(request) if raw.strip() else {}
-    if not isinstance(options, dict):
-        raise invalid("The reset options must be a JSON object.")
-    try:
-        changes = _reset_changes(options)
-        st.reset(**changes)
-    except (TypeError, ValueError) as exc:
-        raise invalid(f"Bad reset options: {exc}") from None
-    shown = {k: (sorted(v) if k == "accounts" else v) for k, v in changes.items()}  # names, never keys
-    log.info("reset %s", ", ".join(f"{k}={v}" for k, v in shown.items()))
-    current = {name: getattr(st.config, name) for name in RESETTABLE}
-    return JSONResponse({"ok": True, "faults": str(st.config.faults), **current})
-
-
-# Config fields a reset may change, with their types (None allowed only for gen_seconds,
-# meaning "back to the time scale").
-RESETTABLE: dict[str, type] = {
-    "seed": int,
-    "time_scale": float,
-    "timing": str,
-    "legacy_fields": str,
-    "gen_seconds": float,
-    "slow_seconds": float,
-    "max_running": int,
-    "create_rps": float,
-    "poll_rps": float,
-}
-
-
-def _reset_changes(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"faults", "accounts", *RESETTABLE}
-    if unknown:
-        raise ValueError(f"unknown options {sorted(unknown)}")
-    changes: dict[str, Any] = {}
-    for name, value in options.items():
-        if name == "faults":
-            changes[name] = FaultSpec.parse(value)
-        elif name == "accounts":
-            changes[name] = accounts_from(value)
-        elif name == "gen_seconds" and value is None:
-            changes[name] = None
-        else:
-            changes[name] = _number(value, RESETTABLE[name])
-    return changes
-
-
-def _number(value: object, kind: type) -> Any:
-    if kind is str:
-        if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not a string")
-        return value
-    wrong_kind = kind is int and not isinstance(value, int)
-    if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
-        raise ValueError(f"{value!r} is not a{'n' if kind is int else ''} {kind.__name__}")
-    return kind(value)
-
-
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    st = _state(request)
+    st = state_of(request)
     if exc.code.startswith("Throttling."):
         st.stats.throttled += 1  # quota refusals; injected 429s are counted as faults
     elif exc.status < 500:

@@ -1,4 +1,9 @@
-"""The 2.6 (legacy) request body: `input.reference_urls`, `parameters.size`, `shot_type`, `audio`."""
+"""The 2.6 (legacy) request body: `input.reference_urls`, `parameters.size`, `shot_type`, `audio`.
+
+Fields of the 2.7 protocol (`input.media`, `resolution`, `ratio`, `prompt_extend`) mean
+nothing here and are ignored, like any field the legacy protocol does not know; a 2.6 body
+without `reference_urls` is refused whatever else it holds.
+"""
 
 from __future__ import annotations
 

@@ -66,11 +66,11 @@ def _timed(stored: StoredMedia, path: Path, name: str, limits: MediaLimits) -> S
     kind = stored.kind
     try:
         with av.open(str(path)) as container:
-            streams = container.streams.video if kind == "video" else container.streams.audio
-            if not streams:
+            videos, audios = container.streams.video, container.streams.audio
+            if not (videos if kind == "video" else audios):
                 return replace(stored, problem=f"The {kind} {name} has no {kind} stream.")
             seconds = (container.duration or 0) / av.time_base
-            width, height = (streams[0].width, streams[0].height) if kind == "video" else (0, 0)
+            width, height = (videos[0].width, videos[0].height) if kind == "video" else (0, 0)
     except (av.FFmpegError, OSError, ValueError):
         return replace(stored, problem=f"The {kind} {name} cannot be read.")
     stored = replace(stored, seconds=seconds)

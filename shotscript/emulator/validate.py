@@ -59,12 +59,13 @@ def with_first_frame_ratio(request: CreateRequest, lookup: Lookup) -> CreateRequ
     to that image's (the service "approximates the first frame's ratio"); else unchanged."""
     frame = next((r for r in request.references if r.role == "first_frame"), None)
     stored = lookup(frame.url) if frame is not None and is_upload_url(frame.url) else None
-    if request.resolution is None or stored is None or not stored.width or not stored.height:
+    resolution = request.resolution
+    if resolution is None or stored is None or not stored.width or not stored.height:
         return request
     protocol = capabilities().protocol_of(request.model)
     aspect = stored.width / stored.height
-    ratio = min(protocol.ratios, key=lambda r: abs(_aspect(protocol.size_of(request.resolution, r)) - aspect))
-    size = protocol.size_of(request.resolution, ratio)
+    ratio = min(protocol.ratios, key=lambda r: abs(_aspect(protocol.size_of(resolution, r)) - aspect))
+    size = protocol.size_of(resolution, ratio)
     return dataclasses.replace(request, ratio=ratio, size=size or request.size)
 
 

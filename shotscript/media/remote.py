@@ -75,7 +75,7 @@ async def _loopback_guard(request: httpx.Request) -> None:
     # Also every redirect: a loopback server may not send the probe elsewhere.
     if not _is_loopback(request.url.host):
         raise httpx.RequestError(
-            f"not fetched: {ENV_REQUIRE_LOOPBACK} is set and {request.url.host} is not this machine",
+            f"{ENV_REQUIRE_LOOPBACK} is set (not loopback: {request.url.host})",
             request=request,
         )
 
@@ -223,7 +223,7 @@ def _total_length(status: int, headers: httpx.Headers) -> int | None:
     return None
 
 
-def _reason(e: httpx.HTTPError) -> str:
+def _reason(e: httpx.HTTPError | httpx.InvalidURL) -> str:
     if isinstance(e, httpx.TimeoutException):
         return "timed out"
     text = str(e).strip()

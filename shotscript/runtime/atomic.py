@@ -7,6 +7,7 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 import stat
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def output_error(exc: OSError, path: Path | str) -> OutputError:
     if isinstance(exc, OutputError):
         return exc
     reason, hint = _REASONS.get(exc.errno or -1, (exc.strerror or str(exc), "check the output folder"))
-    error = OutputError(f"cannot write {path}: {reason}", hint=hint)
+    text = str(path)
+    shown = text if len(text) <= 160 else f"{text[:100]}…{text[-59:]}"  # the reason must show
+    error = OutputError(f"cannot write {shown}: {reason}", hint=hint)
     error.errno, error.strerror, error.filename = exc.errno, reason, str(path)
     return error
 
@@ -55,6 +58,34 @@ def refuse_links(path: Path, root: Path | None = None) -> None:
                 f"{p} is a symbolic link; refusing to write through it",
                 hint="remove the link (shotscript writes only inside the output folder)",
             )
+
+
+def preflight(dest: Path, *, root: Path | None = None, expected_bytes: int = 0,
+              companions: tuple[str, ...] = (".part", ".json")) -> None:
+    """Before paying: can `dest` (and its `.part`, its sidecar, the temporary names) be
+    written? UnsafePathError for a link on the way, OutputError for a name too long, a folder
+    that cannot be written or too little free space."""
+    paths = [dest, *(dest.with_name(dest.name + c) if c == ".part" else dest.with_suffix(c)
+                     for c in companions)]
+    for p in paths:
+        refuse_links(p, root)
+    existing = dest.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise output_error(OSError(errno.ENOTDIR, "not a folder"), existing)
+    try:
+        name_max = os.pathconf(existing, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    # The longest name written: the temporary file of an atomic write, `.<name>.<8 hex>.tmp`.
+    longest = max(len(p.name.encode()) for p in paths) + len(".") + len(".12345678.tmp")
+    if longest > name_max:
+        raise output_error(OSError(errno.ENAMETOOLONG, "name too long"), dest)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise output_error(OSError(errno.EACCES, "permission denied"), existing)
+    if expected_bytes and shutil.disk_usage(existing).free < expected_bytes:
+        raise output_error(OSError(errno.ENOSPC, "no space"), dest)
 
 
 def open_dir(folder: Path, root: Path | None = None) -> int:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 import httpx
 
@@ -28,7 +28,7 @@ from shotscript.runtime.errors import (
 )
 from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.redact import add_secret, redact, redact_optional, redact_tree
-from shotscript.runtime.retry_policy import parse_retry_after, retry_delay
+from shotscript.runtime.retry_policy import parse_retry_after, proves_not_created, retry_delay
 from shotscript.runtime.settings import RuntimeSettings, is_loopback
 from shotscript.runtime.url_policy import UrlPolicy
 
@@ -124,9 +124,8 @@ class UploadPolicy:
 
 def parse_status(value: object, *, task_id: str) -> TaskStatus:
     """The task status as the closed Literal, or a ProtocolError for anything else."""
-    for status in TASK_STATUSES:
-        if value == status:
-            return status  # type: ignore[return-value]  # get_args loses the Literal
+    if isinstance(value, str) and value in TASK_STATUSES:
+        return cast(TaskStatus, value)  # get_args loses the Literal: the check above is it
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
     raise ProtocolError(f"task {task_id}: unexpected status {shown}", task_id=task_id)
 
@@ -275,8 +274,11 @@ class DashScopeClient:
                 )
                 retry_after = parse_retry_after(response.headers.get("retry-after"), now=time.time())
                 error.retry_after = retry_after  # for callers that wait longer than one request
-                if error.retryable and retry_after is not None and retry_after > limits.retry_after_max:
-                    raise _too_long(error, retry_after, limits.retry_after_max, operation)
+                too_long = retry_after is not None and retry_after > limits.retry_after_max
+                # A create's 5xx may have made a task: it stays an unknown outcome (reconciled),
+                # never a "retry later" that a rerun would answer with a second create.
+                if too_long and error.retryable and (idempotent or proves_not_created(error)):
+                    raise _too_long(error, retry_after or 0.0, limits.retry_after_max, operation)
             delay = retry_delay(
                 error,
                 retries_done=retries,
@@ -350,8 +352,9 @@ class DashScopeClient:
             "create", "POST", C.CREATE_PATH, idempotent=False, json=body, headers=headers
         )
         data = self._json(response, "create")
-        output = data.get("output") if isinstance(data.get("output"), dict) else {}
-        task_id = output.get("task_id") if output else None
+        answer = data.get("output")
+        output: dict[str, Any] = answer if isinstance(answer, dict) else {}
+        task_id = output.get("task_id")
         request_id = _text(data.get("request_id"))
         if not task_id:
             raise ProtocolError("create: the answer has no task id", request_id=request_id)

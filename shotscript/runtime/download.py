@@ -83,7 +83,7 @@ def probe_video(path: Path, file: BinaryIO | None = None) -> VideoProbe:
     try:
         if file is not None:
             file.seek(0)
-        with av.open(file if file is not None else str(path)) as container:
+        with av.open(file if file is not None else str(path), mode="r") as container:
             if not container.streams.video:
                 raise DownloadError(f"{path.name}: no video stream")
             stream = container.streams.video[0]

@@ -15,6 +15,7 @@ from typing import Any, assert_never
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
+from shotscript.runtime import failpoints
 from shotscript.runtime.client import DashScopeClient, TaskSnapshot
 from shotscript.runtime.download import VideoProbe, download_video
 from shotscript.runtime.errors import (
@@ -29,6 +30,7 @@ from shotscript.runtime.errors import (
 from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
+from shotscript.runtime.preflight import PreflightError, check_output
 from shotscript.runtime.reconcile import reconcile, same_prompt
 from shotscript.runtime.record import Action, RecordStore, State, TaskRecord, fingerprint, resume_action
 from shotscript.runtime.retry_policy import outcome_unknown
@@ -245,6 +247,10 @@ class Lifecycle:
             if self.record.task_id is None:
                 action = "submit"  # the list proved the earlier create made nothing
         if action == "submit":
+            try:  # before anything is paid: could the result be saved at all?
+                await asyncio.to_thread(check_output, out_path, duration=payload.duration)
+            except PreflightError as exc:
+                raise self._fail(exc, "failed") from None
             sent = await self._upload(payload)
             async with self.submit_gate():
                 await self._submit(sent)
@@ -302,6 +308,7 @@ class Lifecycle:
                 submitting_at=time.time(),
                 submissions=self.record.submissions + 1,
             )
+            failpoints.reached("submitting")
             try:
                 created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
             except RenderError as exc:
@@ -314,6 +321,7 @@ class Lifecycle:
                 if self.record.task_id is not None:
                     return
                 continue
+            failpoints.reached("answered")
             try:
                 if self.ledger is not None and self._spend is not None:
                     self.ledger.submitted(self._spend, created.task_id)
@@ -351,6 +359,7 @@ class Lifecycle:
             known=self._known(),
             sleep=self.sleep,
             settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
+            params={"size": sent.meta.size, "duration": sent.duration},
         )
         match verdict.verdict:
             case "found":
@@ -446,6 +455,8 @@ class Lifecycle:
                         self.ledger.ended(task_id, "failed")
                     raise self._fail(error, "failed")
                 case "CANCELED":
+                    if self.ledger is not None:
+                        self.ledger.ended(task_id, "failed")  # canceled while PENDING: not billed
                     raise self._fail(
                         TaskCanceledError(f"task {task_id} was canceled", task_id=task_id), "failed"
                     )
@@ -475,6 +486,14 @@ class Lifecycle:
             )
             raise error
 
+    def _download_events(self, event: Event) -> None:
+        """The download's events, passed on; the crash tests' points inside a download."""
+        if event.kind == "retry":
+            failpoints.reached("cut")
+        elif event.kind == "download" and event.data.get("received") == event.data.get("total"):
+            failpoints.reached("downloaded")
+        self.events(event)
+
     def _note_request(self, operation: str, request_id: str | None) -> None:
         ids = [*self.record.request_ids, _rid(operation, request_id)]
         self._record = self.record.model_copy(update={"request_ids": ids})
@@ -494,7 +513,7 @@ class Lifecycle:
                 self.client.plain,
                 url,
                 out_path,
-                events=self.events,
+                events=self._download_events,
                 policy=self.client.settings.retry,
                 sleep=self.sleep,
                 rand=self.rand,
@@ -503,6 +522,7 @@ class Lifecycle:
             )
         except RenderError as exc:
             raise self._fail(exc) from None  # phase stays "downloading": a rerun fetches again
+        failpoints.reached("renamed")
         self._save(self.record.advance(self.record.phase, timings={"downloaded": time.time()}))
         document = build_sidecar(
             story=story,
@@ -534,60 +554,6 @@ class Lifecycle:
             self.ledger.video(snapshot.task_id, out_path, digest, result.bytes)
         self._enter("done", f"{out_path} written")
         return result.probe
-
-
-@dataclass(frozen=True)
-class Canceled:
-    """A task canceled at the user's request."""
-
-    task_id: str
-    message: str
-
-
-async def cancel_recorded(client: DashScopeClient, store: RecordStore, story: str) -> Canceled:
-    """Cancel the task recorded for a story; a RenderError says why not and what to do.
-
-    The API cancels only PENDING tasks: a RUNNING one will finish and be billed, so the
-    answer says so and how to fetch its video instead."""
-    record = store.load(story)
-    if record is None or record.task_id is None:
-        raise RenderError(
-            f"{story}: no task is recorded, so there is nothing to cancel",
-            hint="nothing was sent for it (or its create is still being reconciled: run the same "
-            "command without --cancel)",
-        )
-    task_id = record.task_id
-    status = (await client.get_task(task_id)).status
-    if status == "PENDING":
-        try:
-            await client.cancel_task(task_id)
-        except RenderError:
-            status = (await client.get_task(task_id)).status  # it started meanwhile
-        else:
-            error = TaskCanceledError(f"task {task_id} canceled by the user", task_id=task_id)
-            store.save(record.advance("failed", error=error.to_dict()))
-            message = f"{story}: canceled task {task_id} while it was PENDING; nothing is billed"
-            return Canceled(task_id, message)
-    rerun = "run the same render command without --cancel to download its video"
-    match status:
-        case "RUNNING" | "SUSPENDED" | "PENDING":
-            raise RenderError(
-                f"{story}: task {task_id} is already {status}; the API cancels only PENDING tasks, "
-                "so it will finish and be billed",
-                hint=rerun + " once it is done",
-            )
-        case "SUCCEEDED":
-            raise RenderError(
-                f"{story}: task {task_id} already SUCCEEDED (it is billed; only PENDING tasks can be "
-                "canceled)",
-                hint=rerun,
-            )
-        case "FAILED" | "CANCELED":
-            raise RenderError(f"{story}: task {task_id} already ended {status}; nothing is billed for it")
-        case "UNKNOWN":
-            raise RenderError(f"{story}: the API no longer knows task {task_id} (tasks live 24 h)")
-        case _:
-            assert_never(status)
 
 
 def _rid(operation: str, request_id: str | None) -> dict[str, Any]:

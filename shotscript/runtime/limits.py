@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from shotscript.runtime import constants as C
 from shotscript.runtime.errors import ConfigError
@@ -36,7 +37,7 @@ def parse_limits(text: str, base: RuntimeLimits | None = None) -> RuntimeLimits:
     """`name=value,name=value` (names of RuntimeLimits fields) over `base`; ConfigError if bad."""
     base = base or RuntimeLimits()
     kinds = {f.name: f.type for f in fields(RuntimeLimits)}
-    changes: dict[str, float | int] = {}
+    changes: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, raw = item.partition("=")
         name = name.strip()
@@ -52,7 +53,7 @@ def parse_limits(text: str, base: RuntimeLimits | None = None) -> RuntimeLimits:
         if not math.isfinite(value) or value < 0 or (value == 0 and name != "max_redirects"):
             raise ConfigError(f"{C.ENV_LIMITS}: {name} must be a positive number, not {raw.strip()!r}")
         changes[name] = value
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def limits_from_env(environ: Mapping[str, str] | None = None) -> RuntimeLimits:

@@ -122,7 +122,7 @@ class UrlPolicy:
 
 def _unsafe(url: str, why: str) -> UnsafeURLError:
     return UnsafeURLError(
-        f"refusing to fetch {_shown(url)}: {why}",
+        f"refusing to connect to {_shown(url)}: {why}",
         hint="the service sent a result or redirect URL shotscript does not follow "
         "(see docs/runtime-limits.md)",
     )

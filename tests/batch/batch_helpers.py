@@ -52,9 +52,9 @@ def run(
     )
 
 
-def status(out: Path) -> dict[str, Any]:
-    """`shotscript status OUT --json`, parsed."""
-    proc = run("status", str(out), "--json")
+def status(out: Path, *, every: bool = False) -> dict[str, Any]:
+    """`shotscript status OUT --json` (with `--all` when `every`), parsed."""
+    proc = run("status", str(out), "--json", *(["--all"] if every else []))
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 

@@ -92,3 +92,10 @@ def test_ctrl_c_of_a_real_process_exits_130(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 130, err
     assert "Aborted" not in err and "Traceback" not in err
+
+
+def test_story_commands_help_imports_no_compiler() -> None:
+    for name in ("check", "compile", "fmt"):
+        loaded = modules_after(name, "--help")
+        assert f"shotscript.cli.{name}" in loaded
+        assert not {m for m in loaded if m.startswith("shotscript.compiler")}, name

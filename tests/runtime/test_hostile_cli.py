@@ -10,7 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile_server import CREATE, HostileServer, created, json_answer, redirect, task, task_path
+from hostile_server import (
+    CREATE,
+    Answer,
+    HostileServer,
+    created,
+    endless_body,
+    json_answer,
+    redirect,
+    task,
+    task_path,
+    trickle,
+)
 from rt_helpers import TEST_KEY, files_containing, leftovers
 
 STORY = """title hostile
@@ -38,7 +49,7 @@ def render(server: HostileServer, tmp_path: Path, home: Path) -> subprocess.Comp
         **os.environ,
         "DASHSCOPE_HTTP_BASE_URL": server.base_url,
         "SHOTSCRIPT_POLL_SCALE": "0.001",
-        "SHOTSCRIPT_LIMITS": "retry_after_max=2,max_redirects=2,throughput_window=0.3",
+        "SHOTSCRIPT_LIMITS": "retry_after_max=2,max_redirects=2,throughput_window=0.3,video_max_bytes=262144",
         "NO_COLOR": "1",
     }
     cmd = [sys.executable, "-m", "shotscript", "render", str(story), "--out", str(tmp_path / "out"),
@@ -48,7 +59,8 @@ def render(server: HostileServer, tmp_path: Path, home: Path) -> subprocess.Comp
         assert TEST_KEY.encode() not in stream and b"sk-0123456789" not in stream
     for root in (tmp_path, home):
         assert files_containing(root, TEST_KEY) == [] and files_containing(root, "sk-0123456789") == []
-    assert leftovers(tmp_path) == [] and not (tmp_path / "out" / "story.mp4").exists()
+    ours = [p for p in leftovers(tmp_path) if not p.is_symlink()]  # a planted link is not ours
+    assert ours == [] and not (tmp_path / "out" / "story.mp4").exists()
     assert b"Traceback" not in done.stderr
     errors = [line for line in done.stderr.decode().splitlines() if line.startswith("error:")]
     assert len(errors) == 1, done.stderr.decode()
@@ -97,3 +109,51 @@ def test_a_task_id_with_dot_dot_is_never_polled(
     done = render(server, tmp_path, hermetic_env)
     assert done.returncode in (1, 3)  # the create's outcome cannot be established: attention
     assert [path for (_, path) in server.hits if ".." in path or path.startswith("/api/v1/uploads")] == []
+
+
+def test_a_symlink_planted_at_the_part_file_is_refused_and_the_outside_file_untouched(
+    server: HostileServer, tmp_path: Path, hermetic_env: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "story.mp4.part").symlink_to(outside)
+    server.route(*CREATE, created("t1"))
+    server.route(*task_path("t1"), task("t1", "SUCCEEDED", video_url=server.url("/v.mp4")))
+    server.route("GET", "/v.mp4", json_answer(200, "not even a video"))
+    done = render(server, tmp_path, hermetic_env)
+    assert done.returncode == 1
+    assert "symbolic link" in done.stderr.decode()
+    assert outside.read_text() == "precious"
+    assert server.hits[("GET", "/v.mp4")] == 0
+
+
+@pytest.mark.parametrize(
+    ("video", "said"),
+    [
+        ("loop", "redirects more than 2 times"),
+        (endless_body(), "more than the 0.2 MiB"),
+        (trickle(every=5.0), "slower than 32 KiB/s"),
+    ],
+    ids=["redirect-loop", "endless-body", "trickle"],
+)
+def test_a_hostile_video_url_ends_in_one_error(
+    server: HostileServer, tmp_path: Path, hermetic_env: Path, video: Answer | str, said: str
+) -> None:
+    server.route(*CREATE, created("t1"))
+    server.route(*task_path("t1"), task("t1", "SUCCEEDED", video_url=server.url("/v.mp4")))
+    server.route("GET", "/v.mp4", redirect(server.url("/v.mp4")) if video == "loop" else video)
+    done = render(server, tmp_path, hermetic_env)
+    assert done.returncode == 1
+    assert said in done.stderr.decode()
+    assert server.hits[CREATE] == 1  # the paid task is kept: a rerun fetches it
+
+
+def test_a_key_echoed_in_a_refused_create_is_redacted(
+    server: HostileServer, tmp_path: Path, hermetic_env: Path
+) -> None:
+    body = {"code": f"InvalidApiKey.{TEST_KEY}", "message": ECHO, "request_id": TEST_KEY}
+    server.route(*CREATE, json_answer(401, body, {"X-Request-Id": TEST_KEY}))
+    done = render(server, tmp_path, hermetic_env)
+    assert done.returncode == 1
+    assert "InvalidApiKey.***" in done.stderr.decode()

@@ -135,7 +135,7 @@ def test_probing_honours_the_loopback_guard(server: HostileServer, tmp_path: Pat
     outside, local, away = remote.probe_remote(urls)
     assert outside.status is None and "SHOTSCRIPT_REQUIRE_LOOPBACK is set" in (outside.error or "")
     assert local.status == 200 and local.media is not None and local.media.kind == "image"
-    assert away.status is None and "93.184.216.34 is not this machine" in (away.error or "")
+    assert away.status is None and "not loopback: 93.184.216.34" in (away.error or "")
     assert server.hits[("GET", "/away.png")] == 1
 
 
@@ -147,13 +147,14 @@ def test_a_trickling_reference_ends_at_the_probe_deadline(server: HostileServer)
 
 def test_check_probe_remote_names_the_guard(tmp_path: Path) -> None:
     story = tmp_path / "s.shot"
-    story.write_text("duration 5\n\ncast\n  girl image https://example.com/g.png\n\nprompt @girl smiles.\n")
+    story.write_text("duration 5\n\ncast\n  girl image https://e.com/g.png\n\nprompt @girl smiles.\n")
     done = subprocess.run(
         [sys.executable, "-m", "shotscript", "check", "--probe-remote", str(story)],
         capture_output=True, text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     assert done.returncode == 1
-    assert "SHOTSCRIPT_REQUIRE_LOOPBACK is set" in done.stderr and "Traceback" not in done.stderr
+    # (the diagnostic quotes the reason's start: the guard's name)
+    assert "SHOTSCRIPT_REQUIRE_LOOPBACK" in done.stderr and "Traceback" not in done.stderr
 
 
 # --- what is printed ----------------------------------------------------------------------------
@@ -184,3 +185,23 @@ def test_a_bidi_file_name_is_printed_escaped(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "\u202e".encode() not in done.stderr + done.stdout
     assert b"ad\\u202eyaml.shot" in done.stderr
+
+
+# --- preflight: before paying, can the result be saved? ---------------------------------------
+
+
+def test_preflight_refuses_what_could_not_be_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shotscript.runtime.atomic import preflight
+    from shotscript.runtime.errors import UnsafePathError
+
+    out = tmp_path / "out"
+    preflight(out / "sub" / "story.mp4", root=out)  # nothing there yet: fine
+    with pytest.raises(OutputError) as info:
+        preflight(out / ("x" * 250 + ".mp4"), root=out)
+    assert "the file name is too long" in info.value.message and info.value.hint
+    out.mkdir()
+    (out / "story.json").symlink_to(tmp_path / "elsewhere.json")
+    with pytest.raises(UnsafePathError, match=r"story\.json is a symbolic link"):
+        preflight(out / "story.mp4", root=out)
+    with pytest.raises(OutputError, match="no space left"):
+        preflight(out / "big.mp4", root=out, expected_bytes=1 << 62)
