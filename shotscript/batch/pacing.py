@@ -252,7 +252,8 @@ class Pacer:
             # "request": only the refused request waits (the client honours its Retry-After).
             return
         gate.succeeded()
-        output = data.get("output") if isinstance(data.get("output"), dict) else {}
+        found = data.get("output")
+        output: dict[str, Any] = found if isinstance(found, dict) else {}
         if kind == "create" and 200 <= status < 300 and output.get("task_id"):
             self._watch[str(output["task_id"])] = _Watch(created=self.clock())
             self._creates_since_full += 1
