@@ -161,7 +161,7 @@ class CardPainter:
         for line in lines:
             x: float = x0
             for text, name in line:
-                colour = self.cast[name].colour if name in self.cast else TEXT
+                colour = self.cast[name].colour if name is not None and name in self.cast else TEXT
                 draw.text((x, y), text, font=font, fill=colour)
                 x += font.getlength(text)
             y += step

@@ -165,7 +165,9 @@ def _run(argv: list[str]) -> str:
 
 def _load(face: FontFile, size: int) -> Font:
     if face.path is None:
-        return ImageFont.load_default(size)
+        default = ImageFont.load_default(size)
+        assert isinstance(default, ImageFont.FreeTypeFont)  # Pillow ≥ 10.1 with FreeType: always
+        return default
     return ImageFont.truetype(face.path, size, index=face.index)
 
 

@@ -40,9 +40,9 @@ def load_thumbnail(path: Path, kind: str) -> Image.Image | None:
 def _image(path: Path) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DecompressionBombWarning: we shrink it at once
-        with Image.open(path) as im:
-            im.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG decodes at reduced scale: much faster
-            im = ImageOps.exif_transpose(im)
+        with Image.open(path) as opened:
+            opened.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG decodes at reduced scale: much faster
+            im: Image.Image = ImageOps.exif_transpose(opened)
             if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
                 rgba = im.convert("RGBA")
                 flat = Image.new("RGB", rgba.size, _BACKDROP)
@@ -56,7 +56,7 @@ def _first_frame(path: Path) -> Image.Image | None:
         if not container.streams.video:
             return None
         for frame in container.decode(video=0):
-            image = frame.to_image()
+            image: Image.Image = frame.to_image()
             # Phone videos store "rotate 90" as metadata rather than rotating pixels.
             rotation = int(getattr(frame, "rotation", 0) or 0) % 360
             return image.rotate(rotation, expand=True) if rotation else image
