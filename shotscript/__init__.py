@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from shotscript.batch.session import RenderRequest
     from shotscript.compiler.ast import Story
 
-__all__ = ["RenderRefused", "StoryError", "load", "loads", "render", "render_async"]
-__version__ = "0.1.0"
+from shotscript.facts.version import __version__
+
+__all__ = ["RenderRefused", "StoryError", "__version__", "load", "loads", "render", "render_async"]
 
 
 def load(path: str | Path) -> Story:

@@ -18,10 +18,10 @@ import jinja2
 from rich.console import Console
 from rich.table import Table
 
-from shotscript import __version__
 from shotscript.batch import constants as C
 from shotscript.batch.journal import Journal, JournalRow
 from shotscript.batch.thumbnails import thumbnail_path
+from shotscript.facts.version import __version__
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("shotscript.batch", "templates"),

@@ -14,7 +14,7 @@ from typing import Any, Literal, cast, get_args
 
 import httpx
 
-from shotscript import __version__
+from shotscript.facts.version import __version__
 from shotscript.runtime import constants as C
 from shotscript.runtime.errors import (
     APIConnectionError,
