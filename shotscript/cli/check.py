@@ -62,7 +62,7 @@ def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool, model: str | No
     alpha, bytes). `--model wan2.7-r2v` checks them for another model: every setting or
     input that model lacks is named. Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
     """
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     tally = _Tally()
     # Each story is printed as soon as it is checked and then dropped (JSON: one array,

@@ -95,7 +95,7 @@ def print_diagnostics(result: Result) -> None:
 
 def check_all(files: list[Path], *, probe_remote: bool = False, model: str | None = None) -> list[Result]:
     """Check every file (all of them, whatever the first ones gave), for `model` when given."""
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     return [check_file(f, probe_remote=probe_remote, model=model) for f in files]
 

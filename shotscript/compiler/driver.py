@@ -8,6 +8,7 @@ from pathlib import Path
 from shotscript.compiler import checks, targets
 from shotscript.compiler.assemble import assemble, roles_of
 from shotscript.compiler.ast import NOWHERE, Setting, Span, Story
+from shotscript.compiler.checks import LocalProbe, RemoteProbe
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.dialects import dialect
 from shotscript.compiler.folder_config import folder_config
@@ -84,8 +85,10 @@ class Checked:
     slots: list[Slot] | None
 
 
-def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Checked:
-    """Every check of the story, in order; the findings go to `sink`."""
+def _check(
+    story: Story, sink: Sink, caps: Capabilities, model: str | None = None, local: LocalProbe | None = None
+) -> Checked:
+    """Every check of the story, in order (local files looked into with `local`); findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
         story = replace(story, settings={**defaults, **story.settings})
@@ -106,7 +109,7 @@ def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = Non
     if slots is not None:
         check_slots(slots, duration, sink, story.shots)
     checks.check_duration(duration, story, model_name, region, caps, sink)
-    checks.check_cast(story, model_name, region, caps, sink)
+    checks.check_cast(story, model_name, region, caps, sink, local)
     return Checked(story, model_name, region, duration, slots)
 
 
@@ -141,9 +144,11 @@ def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str
     return prompt, shot_texts
 
 
-def _build_payload(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Payload | None:
+def _build_payload(
+    story: Story, sink: Sink, caps: Capabilities, model: str | None = None, local: LocalProbe | None = None
+) -> Payload | None:
     """Run the checks and, if nothing is wrong, build the payload."""
-    c = _check(story, sink, caps, model)
+    c = _check(story, sink, caps, model, local)
     lang = str(c.story.value("lang") or caps.defaults["lang"])
     if lang not in LANGS:
         return None  # reported by the checks
@@ -159,29 +164,37 @@ def check_text(
     path: Path | None = None,
     name: str | None = None,
     *,
-    probe_remote: bool = False,
     model: str | None = None,
+    local: LocalProbe | None = None,
+    remote: RemoteProbe | None = None,
 ) -> Result:
     """Parse, check and compile story text; every finding is in the result.
 
-    With `probe_remote`, http(s) references are fetched (their first bytes) and checked too.
     `model` (the `--model` flag) targets another model than the story and its folder name.
+    `local` and `remote` look inside the files the story refers to (the media stage lends
+    them: shotscript.media.check); without them files are not opened or fetched.
     """
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
-    payload = _build_payload(story, sink, capabilities(), model) if story is not None else None
-    if story is not None and probe_remote:
+    payload = _build_payload(story, sink, capabilities(), model, local) if story is not None else None
+    if story is not None and remote is not None:
         caps = capabilities()
         target = payload.model if payload else str(model or story.value("model") or caps.defaults["model"])
-        checks.check_remote_references(story, sink, caps.protocol_of(target).media)
+        remote(story, sink, caps.protocol_of(target).media)
         if sink.errors:
             payload = None
     return Result(shown, text, story, payload, sink.sorted())
 
 
-def check_file(path: Path, *, probe_remote: bool = False, model: str | None = None) -> Result:
-    """Read, parse, check and compile one story file (see check_text for `probe_remote`, `model`)."""
+def check_file(
+    path: Path,
+    *,
+    model: str | None = None,
+    local: LocalProbe | None = None,
+    remote: RemoteProbe | None = None,
+) -> Result:
+    """Read, parse, check and compile one story file (see check_text for `model`, `local`, `remote`)."""
     shown = display_path(path)
     sink = Sink(shown)
     try:
@@ -192,7 +205,7 @@ def check_file(path: Path, *, probe_remote: bool = False, model: str | None = No
     text = _decode(data, sink)
     if text is None:
         return Result(shown, None, diagnostics=sink.sorted())
-    return check_text(text, path, probe_remote=probe_remote, model=model)
+    return check_text(text, path, model=model, local=local, remote=remote)
 
 
 def find_stories(paths: list[Path]) -> list[Path]:
@@ -234,11 +247,11 @@ def load(path: str | Path) -> Story:
     return story
 
 
-def compile_story(story: Story, model: str | None = None) -> Payload:
-    """Check a story and compile it (for `model` when given); raise StoryError with every
-    diagnostic if it has errors."""
+def compile_story(story: Story, model: str | None = None, local: LocalProbe | None = None) -> Payload:
+    """Check a story and compile it (for `model` when given; local files looked into with
+    `local`); raise StoryError with every diagnostic if it has errors."""
     sink = Sink(display_path(story.path) if story.path else "<story>")
-    payload = _build_payload(story, sink, capabilities(), model)
+    payload = _build_payload(story, sink, capabilities(), model, local)
     if payload is None:
         raise StoryError(sink.sorted(), _source(story))
     return payload
