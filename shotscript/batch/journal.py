@@ -165,7 +165,7 @@ def open_journal(folder: Path, *, create: bool = True, secret: str | None = None
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=10000")
         # Stories listed as people number them: v2 before v10.
-        db.create_collation("natural", natural_compare)
+        db.create_collation("natural_order", natural_compare)
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"{path}: cannot open the journal: {exc}") from None
@@ -269,7 +269,7 @@ class Journal:
     def rows(self, *, current_only: bool = True) -> Iterator[JournalRow]:
         """Rows by key (the current batch's, or every row ever written), read lazily."""
         where = "WHERE current = 1" if current_only else ""
-        order = "key COLLATE natural, updated_at"
+        order = "key COLLATE natural_order, updated_at"
         cursor = self.db.execute(f"SELECT {_COLUMNS} FROM stories {where} ORDER BY {order}")
         for values in cursor:
             yield _row(values)
@@ -279,14 +279,14 @@ class Journal:
         return list(
             self.db.execute(
                 "SELECT key, fingerprint, path, state FROM stories "
-                "WHERE run = ? AND same_as IS NULL ORDER BY key COLLATE natural",
+                "WHERE run = ? AND same_as IS NULL ORDER BY key COLLATE natural_order",
                 (run,),
             )
         )
 
     def run_rows(self, run: int) -> Iterator[JournalRow]:
         """The rows a run planned, by key, read lazily."""
-        query = f"SELECT {_COLUMNS} FROM stories WHERE run = ? ORDER BY key COLLATE natural"
+        query = f"SELECT {_COLUMNS} FROM stories WHERE run = ? ORDER BY key COLLATE natural_order"
         cursor = self.db.execute(query, (run,))
         for values in cursor:
             yield _row(values)
