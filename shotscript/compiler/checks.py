@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from shotscript.compiler.suggest import did_you_mean
 from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol
 
 
-def _names(values: object) -> str:
-    return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
+def _names(values: Iterable[object]) -> str:
+    return ", ".join(str(v) for v in values)
 
 
 def check_model_region(

@@ -104,7 +104,7 @@ def _check(
     duration = effective_duration(
         story.shots,
         set_duration if isinstance(set_duration, int) else None,
-        int(caps.defaults["duration"]),  # type: ignore[call-overload]
+        caps.default_duration,
     )
     slots = lay_out(story.shots, duration, sink) if story.shots else None
     if slots is not None:
