@@ -13,9 +13,10 @@ from shotscript.batch.session import BatchError, RenderRequest, Session
 
 def cancel_sync(request: RenderRequest, *, err: TextIO | None = None) -> RenderOutcome:
     """Cancel each story's recorded task; every story's result says what happened and what to do."""
+    from shotscript.runtime.cancel import cancel_recorded
     from shotscript.runtime.client import DashScopeClient
     from shotscript.runtime.errors import RenderError
-    from shotscript.runtime.lifecycle import cancel_recorded
+    from shotscript.runtime.ledger import open_ledger
     from shotscript.runtime.settings import settings_from_env
 
     results: list[StoryResult] = []
@@ -36,7 +37,10 @@ def cancel_sync(request: RenderRequest, *, err: TextIO | None = None) -> RenderO
                 note = None
                 try:
                     async with DashScopeClient(settings) as client:
-                        note = (await cancel_recorded(client, store, file.key.rsplit("/", 1)[-1])).message
+                        canceled = await cancel_recorded(client, store, file.key.rsplit("/", 1)[-1])
+                    note = canceled.message
+                    with open_ledger() as ledger:  # nothing is billed for it: not a live task any more
+                        ledger.ended(canceled.task_id, "failed")
                 except RenderError as exc:
                     error = {**exc.to_dict(), "hint": exc.hint} if exc.hint else exc.to_dict()
                 now = journal.latest(file.key)

@@ -142,10 +142,15 @@ class Planned:
 
 
 def plan_story(
-    file: StoryFile, *, backend: str, prices: PriceTable, durations: Durations = local_video_seconds
+    file: StoryFile,
+    *,
+    backend: str,
+    prices: PriceTable,
+    durations: Durations = local_video_seconds,
+    model: str | None = None,
 ) -> Planned:
-    """Check, compile, fingerprint and price one story."""
-    result = check_file(file.path)
+    """Check, compile, fingerprint and price one story (for `model`, when given)."""
+    result = check_file(file.path, model=model)
     payload = result.payload
     if payload is None or not result.ok:
         source = (result.source or "").encode()
@@ -180,13 +185,14 @@ def plan(
     prices: PriceTable,
     durations: Durations = local_video_seconds,
     rendered: Callable[[str, str], str | None] | None = None,
+    model: str | None = None,
 ) -> Iterator[Planned]:
     """Plan every story, in order. A request met before — earlier in the batch, or rendered
     into the output folder under another name (`rendered(fingerprint, key)`) — is marked
     `same_as` that story: it gets a copy of its video, not a second task."""
     first_of: dict[str, str] = {}  # fingerprint -> key: a few bytes per story
     for file in files:
-        planned = plan_story(file, backend=backend, prices=prices, durations=durations)
+        planned = plan_story(file, backend=backend, prices=prices, durations=durations, model=model)
         fp = planned.row.fingerprint
         if planned.row.error is None:
             same = first_of.get(fp) or (rendered(fp, file.key) if rendered else None)
@@ -198,6 +204,6 @@ def plan(
         yield planned
 
 
-def compile_for_render(path: Path) -> Result:
+def compile_for_render(path: Path, model: str | None = None) -> Result:
     """Check and compile a story again when its turn comes."""
-    return check_file(path)
+    return check_file(path, model=model)

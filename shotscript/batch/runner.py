@@ -50,6 +50,7 @@ class RunOptions:
     max_attempts: int = C.STORY_MAX_ATTEMPTS
     run: int = 0  # the journal's id of this run: its rows are the work
     new_take: bool = False  # render done stories again (another paid take)
+    model: str | None = None  # `--model`: every story for this model
 
 
 class BatchStores:
@@ -247,7 +248,7 @@ class BatchRunner:
 
     async def _attempt(self, key: str, fingerprint: str, path: Path, out_path: Path) -> dict[str, Any] | None:
         """One try through the backend: None when the video is there, else the error."""
-        result = compile_for_render(path)  # a millisecond of CPU: a thread would not help
+        result = compile_for_render(path, self.options.model)  # a millisecond of CPU: no thread
         payload = result.payload
         if payload is None or not result.ok or request_fingerprint(payload, self.backend.name) != fingerprint:
             return {

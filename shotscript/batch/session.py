@@ -53,6 +53,7 @@ class RenderRequest:
     poll_rate: float | None = None
     resubmit: bool = False  # send a create although an earlier one's outcome is unknown
     new_take: bool = False  # pay for another take of requests already rendered
+    model: str | None = None  # `--model`: every story compiled for this model
 
 
 class RegionRouter:
@@ -165,7 +166,8 @@ class Session:
         journal, options, request = self.journal, self.options, self.request
         assert journal is not None
         forecast = Forecast(currency=self.prices.currency, free=options.backend == "preview")
-        planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=journal.rendered_as)
+        planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=journal.rendered_as,
+                       model=request.model)
         self.run_id = journal.run_started(options.backend, 0)
         rows = planned_rows(planned, journal, forecast, request, options.out_dir, self.err, None)
         count = journal.plan(rows, self.run_id)
@@ -198,7 +200,7 @@ class Session:
         self.runner = BatchRunner(
             journal, backend, stores,
             options=RunOptions(out_dir=options.out_dir, retry_failed=request.retry_failed, scale=scale,
-                               run=self.run_id, new_take=request.new_take),
+                               run=self.run_id, new_take=request.new_take, model=request.model),
             display=display, slots=pacer.slots, task_ended=pacer.forget,
         )  # fmt: skip
 
@@ -307,7 +309,7 @@ def _dry_run(request: RenderRequest, err: TextIO) -> RenderOutcome:
     forecast = Forecast(currency=prices.currency, free=options.backend == "preview")
     try:
         rendered = journal.rendered_as if journal is not None else None
-        planned = plan(files, backend=options.backend, prices=prices, rendered=rendered)
+        planned = plan(files, backend=options.backend, prices=prices, rendered=rendered, model=request.model)
         for _ in planned_rows(planned, journal, forecast, request, options.out_dir, err, table):
             pass
     finally:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from shotscript.cli.common import model_option
+
 
 @click.command("render")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
@@ -86,6 +88,7 @@ import click
     help="task polls per second at most (default 18: the quota of 20 with a margin).",
 )
 @click.option("--poll-scale", type=float, hidden=True, help="Multiply poll waits (emulator runs).")
+@model_option
 def render(
     paths: tuple[Path, ...],
     out_dir: Path | None,
@@ -104,6 +107,7 @@ def render(
     submit_rate: float | None,
     poll_rate: float | None,
     poll_scale: float | None,
+    model: str | None,
 ) -> None:
     """Render stories or folders: upload local files, submit, poll, download DIR/<story>.mp4.
 
@@ -142,6 +146,7 @@ def render(
         flags=BatchFlags(out=out_dir, concurrency=concurrency, backend=backend, budget=budget, prices=prices),
         retry_failed=retry_failed, dry_run=dry_run, base_url=base_url, poll_scale=poll_scale,
         submit_rate=submit_rate, poll_rate=poll_rate, resubmit=resubmit, new_take=new_take or force,
+        model=model,
     )  # fmt: skip
     try:
         if cancel:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shotscript.compiler.ast import Span, Story
+from shotscript.compiler.ast import Span, Story, Text
 from shotscript.compiler.diagnostics import Sink
 from shotscript.compiler.references import (
     URL_SCHEMES,
@@ -254,7 +254,7 @@ def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: 
                      help=f"mention it as `@{m.name}`, or remove it{billed}")
 
 
-def _texts(story: Story) -> list:  # type: ignore[type-arg]
+def _texts(story: Story) -> list[Text]:
     texts = [s.text for s in story.shots]
     return texts + [t for t in (story.intro, story.prompt) if t is not None]
 

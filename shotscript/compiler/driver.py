@@ -12,6 +12,7 @@ from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, displa
 from shotscript.compiler.dialects import dialect
 from shotscript.compiler.folder_config import folder_config
 from shotscript.compiler.mentions import compiled
+from shotscript.compiler.natural import natural_key
 from shotscript.compiler.payload import Payload
 from shotscript.compiler.prompt import LANGS, ShotText, form, render
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
@@ -196,12 +197,13 @@ def check_file(path: Path, *, probe_remote: bool = False, model: str | None = No
 
 
 def find_stories(paths: list[Path]) -> list[Path]:
-    """Story files named or found (recursively, sorted) under the given folders."""
+    """Story files named or found under the given folders (recursively; v2 before v10)."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
             found.extend(sorted(
-                f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()
+                (f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()),
+                key=lambda f: natural_key(f.relative_to(p).as_posix()),
             ))
         else:
             found.append(p)

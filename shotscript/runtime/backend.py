@@ -10,10 +10,11 @@ import httpx
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
+from shotscript.runtime.cancel import Canceled, cancel_recorded
 from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import EventSink
 from shotscript.runtime.ledger import Ledger, open_ledger, request_lock, state_home
-from shotscript.runtime.lifecycle import Canceled, Lifecycle, RenderResult, SubmitGate, cancel_recorded
+from shotscript.runtime.lifecycle import Lifecycle, RenderResult, SubmitGate
 from shotscript.runtime.record import MemoryRecordStore, RecordStore
 from shotscript.runtime.settings import RuntimeSettings
 from shotscript.runtime.uploads import UploadCache

@@ -148,3 +148,16 @@ def test_a_lost_journal_and_ledger_are_rebuilt_from_the_sidecars(
     rows = status(out)["stories"]
     assert {r["state"] for r in rows} == {"done"} and all(r["task_id"] for r in rows)
     assert journal_states(out) == {r["key"]: "done" for r in rows}
+
+
+def test_model_retargets_the_render_and_is_a_request_of_its_own(emu: Emulator, tmp_path: Path) -> None:
+    story = one_story(tmp_path / "s")
+    proc = run("render", str(story), "--out", str(tmp_path / "a"), "--model", "wan2.7-r2v", "--json")
+    assert proc.returncode == 0, proc.stderr
+    [line] = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert line["state"] == "done" and line["task_id"] and line["video"] == str(tmp_path / "a" / "ad.mp4")
+    assert line["billed_seconds"] and line["cost"] is not None
+    assert json.loads((tmp_path / "a" / "ad.json").read_text())["model"] == "wan2.7-r2v"
+    # The story's own model is another request: paid for on its own, never confused.
+    assert run("render", str(story), "--out", str(tmp_path / "b")).returncode == 0
+    assert emu.stats()["creates"] == 2
