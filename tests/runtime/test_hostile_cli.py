@@ -114,7 +114,12 @@ def test_a_task_id_with_dot_dot_is_never_polled(
     server.route(*CREATE, created("../../../uploads"))
     server.route("GET", "/api/v1/tasks", json_answer(200, {"data": [], "total": 0}))
     done = render(server, tmp_path, hermetic_env)
-    assert done.returncode in (1, 3)  # the create's outcome cannot be established: attention
+    # The service accepted the create (and may bill it); its id cannot be followed, so the
+    # story needs attention: never a second create.
+    assert done.returncode == 3, done.stderr
+    assert server.hits[CREATE] == 1
+    again = render(server, tmp_path, hermetic_env)  # a rerun reconciles; it does not pay again
+    assert again.returncode == 3 and server.hits[CREATE] == 1, again.stderr
     assert [path for (_, path) in server.hits if ".." in path or path.startswith("/api/v1/uploads")] == []
 
 
@@ -132,6 +137,7 @@ def test_a_symlink_planted_at_the_part_file_is_refused_and_the_outside_file_unto
     assert done.returncode == 1
     assert "symbolic link" in done.stderr.decode()
     assert outside.read_text() == "precious"
+    assert server.hits[CREATE] == 0  # refused before anything is paid
     assert server.hits[("GET", "/v.mp4")] == 0
 
 
