@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -209,18 +211,28 @@ def check_file(
     return check_text(text, path, model=model, local=local, remote=remote)
 
 
-def find_stories(paths: list[Path]) -> list[Path]:
-    """Story files named or found under the given folders (recursively; v2 before v10)."""
-    found: list[Path] = []
+def iter_stories(paths: list[Path] | tuple[Path, ...]) -> Iterator[Path]:
+    """Story files named or found under the given folders, lazily: recursively, each folder's
+    entries in natural order (v2 before v10), one directory listing at a time."""
     for p in paths:
-        if p.is_dir():
-            found.extend(sorted(
-                (f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()),
-                key=lambda f: natural_key(f.relative_to(p).as_posix()),
-            ))
-        else:
-            found.append(p)
-    return found
+        yield from (_walk(p) if p.is_dir() else (p,))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif os.path.splitext(entry.name)[1].lower() in STORY_SUFFIXES and entry.is_file():
+            yield Path(entry.path)
+
+
+def find_stories(paths: list[Path]) -> list[Path]:
+    """Story files named or found under the given folders (see iter_stories), as a list."""
+    return list(iter_stories(paths))
 
 
 def loads(text: str, *, name: str = "story.shot") -> Story:
