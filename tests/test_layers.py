@@ -1,7 +1,8 @@
 """Stages only import downward: facts → grammar → compiler → media → runtime → batch → cli.
 
 Every import counts — at module level, inside a function (a lazy import is still a dependency),
-under TYPE_CHECKING, and `importlib.import_module("…")` with a literal name.
+under TYPE_CHECKING, `importlib.import_module("…")` with a literal name, and `"module:attr"`
+strings (the command line's lazy table). A failure lists every `module:line → target`.
 """
 
 from __future__ import annotations
