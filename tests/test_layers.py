@@ -1,18 +1,21 @@
 """Stages only import downward: facts → grammar → compiler → media → runtime → batch → cli.
 
 Every import counts — at module level, inside a function (a lazy import is still a dependency),
-under TYPE_CHECKING, and `importlib.import_module("…")` with a literal name.
+under TYPE_CHECKING, `importlib.import_module("…")` with a literal name, and `"module:attr"`
+strings (the command line's lazy table). A failure lists every `module:line → target`.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "shotscript"
+_ENTRY = re.compile(r"shotscript(\.\w+)+:\w+")
 # The pipeline, bottom first; a stage may import itself and everything before it. `preview`
 # (offline animatics) sits beside media: it may use facts, grammar, compiler and media, and
 # the runtime's preview backend uses it. `api` is the package itself (`shotscript.render`,
@@ -74,6 +77,8 @@ def imports_of(source: str, module: str, is_package: bool = False) -> Iterator[t
                 arg = node.args[0]
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     targets = [arg.value]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _ENTRY.fullmatch(node.value):
+            targets = [node.value.partition(":")[0]]  # "shotscript.cli.check:check", imported by name later
         for target in targets:
             if target == "shotscript" or target.startswith("shotscript."):
                 yield node.lineno, target
@@ -97,7 +102,7 @@ def test_every_import_goes_to_the_same_stage_or_below() -> None:
     assert not found, "upward or sideways imports:\n" + "\n".join(found)
 
 
-def test_the_scan_sees_lazy_relative_and_dynamic_imports() -> None:
+def test_the_scan_sees_lazy_relative_dynamic_and_by_name_imports() -> None:
     source = (
         "import importlib\n"
         "from shotscript.facts import capabilities\n"
@@ -106,12 +111,14 @@ def test_the_scan_sees_lazy_relative_and_dynamic_imports() -> None:
         "    from ..runtime import client\n"
         "    return importlib.import_module('shotscript.cli.check')\n"
         "from shotscript import __version__\n"
+        "COMMANDS = {'render': 'shotscript.batch.session:render_sync'}\n"
     )
     assert violations(source, "shotscript.compiler.checks") == [
         "shotscript.compiler.checks:4 → shotscript.media.probe",
         "shotscript.compiler.checks:5 → shotscript.runtime.client",
         "shotscript.compiler.checks:6 → shotscript.cli.check",
         "shotscript.compiler.checks:7 → shotscript",
+        "shotscript.compiler.checks:8 → shotscript.batch.session",
     ]
 
 
