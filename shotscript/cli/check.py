@@ -40,7 +40,9 @@ def _walk(folder: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
     """Story files under `folder`, recursively, in the order of sorted full paths, one
     directory listing at a time (a list of every path would grow with the folder)."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        # As sorted full paths order them: a folder's files come where `name/` sorts.
+        entries = sorted(os.scandir(folder),
+                         key=lambda e: e.name + "/" if e.is_dir(follow_symlinks=False) else e.name)
     except OSError:
         return
     for entry in entries:
