@@ -37,12 +37,15 @@ class _Tally:
 
 
 def _walk(folder: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
-    """Story files under `folder`, recursively, in the order of sorted full paths, one
-    directory listing at a time (a list of every path would grow with the folder)."""
+    """Story files under `folder`, recursively, in find_stories' order (natural order of the
+    relative paths: v2 before v10), one directory listing at a time (a list of every path
+    would grow with the folder)."""
+    from shotscript.compiler.natural import natural_key
+
     try:
-        # As sorted full paths order them: a folder's files come where `name/` sorts.
-        entries = sorted(os.scandir(folder),
-                         key=lambda e: e.name + "/" if e.is_dir(follow_symlinks=False) else e.name)
+        # A folder's files come where `name/` sorts among its siblings.
+        entries = sorted(os.scandir(folder), key=lambda e: natural_key(
+            e.name + "/" if e.is_dir(follow_symlinks=False) else e.name))
     except OSError:
         return
     for entry in entries:

@@ -112,7 +112,8 @@ def test_check_walks_folders_in_the_order_of_sorted_paths(tmp_path: Path) -> Non
     from shotscript.cli.check import _stories
     from shotscript.compiler.driver import find_stories
 
-    for rel in ("b/2.shot", "b/10.yaml", "a.shot", "b.yml", "c/d/e.shot", "c/x.txt"):
+    for rel in ("b/2.shot", "b/10.yaml", "a.shot", "b.yml", "c/d/e.shot", "c/x.txt", "v1/a.shot",
+                "v10.shot", "v2.shot", "a1/x.shot", "a12.shot"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("prompt x\n", encoding="utf-8")
     paths = (tmp_path, tmp_path / "a.shot")
