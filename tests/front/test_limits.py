@@ -118,3 +118,13 @@ def test_check_walks_folders_in_the_order_of_sorted_paths(tmp_path: Path) -> Non
         (tmp_path / rel).write_text("prompt x\n", encoding="utf-8")
     paths = (tmp_path, tmp_path / "a.shot")
     assert list(_stories(paths)) == find_stories(list(paths))
+
+
+def test_a_reference_the_file_system_refuses_is_a_missing_file(monkeypatch) -> None:
+    def refuse(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_file", refuse)
+    [d] = [d for d in check_text("cast\n  a image secret/a.png\nshot 0-3s @a 走\n",
+                                 name="s.shot").diagnostics if d.code == "E308"]
+    assert "Permission denied" in d.message
