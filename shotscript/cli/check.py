@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,35 +35,16 @@ class _Tally:
                 f"({plural(self.errors, 'error')}, {plural(self.warnings, 'warning')})")
 
 
-def _walk(folder: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
-    """Story files under `folder`, recursively, in find_stories' order (natural order of the
-    relative paths: v2 before v10), one directory listing at a time (a list of every path
-    would grow with the folder)."""
-    from shotscript.compiler.natural import natural_key
-
-    try:
-        # A folder's files come where `name/` sorts among its siblings.
-        entries = sorted(os.scandir(folder), key=lambda e: natural_key(
-            e.name + "/" if e.is_dir(follow_symlinks=False) else e.name))
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(Path(entry.path), suffixes)
-        elif os.path.splitext(entry.name)[1].lower() in suffixes and entry.is_file():
-            yield Path(entry.path)
-
-
 def _stories(paths: tuple[Path, ...]) -> Iterator[Path]:
     """The story files to check, as they are found; usage errors first for named files."""
-    from shotscript.compiler.driver import STORY_SUFFIXES
+    from shotscript.compiler.driver import iter_stories
 
     named = [p for p in paths if not p.is_dir()]
     if named:
         stories_in(tuple(named))  # a named file that is not a story: a usage error, up front
     found = False
     for p in paths:
-        for f in (_walk(p, STORY_SUFFIXES) if p.is_dir() else (p,)):
+        for f in iter_stories((p,)):
             found = True
             yield f
     if not found:
@@ -99,7 +79,7 @@ def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool, model: str | No
     alpha, bytes). `--model wan2.7-r2v` checks them for another model: every setting or
     input that model lacks is named. Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
     """
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     tally = _Tally()
     # Each story is printed as soon as it is checked and then dropped (JSON: one array,

@@ -99,3 +99,16 @@ def test_stories_in_natural_order(tmp_path: Path) -> None:
     for name in ("v10", "v2", "v1", "V3"):
         (tmp_path / f"{name}.shot").write_text(VIRGINIA, "utf-8")
     assert [p.stem for p in find_stories([tmp_path])] == ["v1", "v2", "V3", "v10"]  # was v1, v10, v2
+
+
+def test_the_journal_lists_stories_in_natural_order(tmp_path: Path) -> None:
+    for name in ("v10", "v2", "v1"):
+        (tmp_path / "stories").mkdir(exist_ok=True)
+        (tmp_path / "stories" / f"{name}.shot").write_text(VIRGINIA.replace("region virginia\n", ""), "utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["render", str(tmp_path / "stories"), "--out", str(out), "--backend", "preview"]
+    )
+    assert result.exit_code == 0, result.output
+    status = CliRunner().invoke(cli, ["status", str(out), "--json"])
+    assert [s["key"] for s in json.loads(status.output)["stories"]] == ["v1", "v2", "v10"]
