@@ -193,7 +193,13 @@ def _check_source(
                      actual=article(by_ext))
         return
     path = local_path(src.source, story.path)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as e:  # a folder on the way that may not be read, a path too long
+        sink.add("E308", src.span, path=f"{src.source} ({e.strerror or e})",
+                 help="paths are relative to the story file's folder")
+        return
+    if not found:
         sink.add("E308", src.span, path=src.source,
                  help="paths are relative to the story file's folder")
         return

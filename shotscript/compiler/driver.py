@@ -131,7 +131,7 @@ def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str
     limit = protocol.limit("prompt_chars")
     if len(prompt) > limit:
         # Point at the shot that crosses the limit (or the prompt of a shotless story).
-        span = story.prompt.span if story.prompt else story.shots[0].span
+        span = (story.prompt or (story.shots[0] if story.shots else story.intro) or story).span
         for k in range(1, len(shot_texts) + 1):
             if len(render(lang, intro, shot_texts[:k], "", protocol.name)) > limit:
                 span = story.shots[k - 1].span

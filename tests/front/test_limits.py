@@ -112,8 +112,19 @@ def test_check_walks_folders_in_the_order_of_sorted_paths(tmp_path: Path) -> Non
     from shotscript.cli.check import _stories
     from shotscript.compiler.driver import find_stories
 
-    for rel in ("b/2.shot", "b/10.yaml", "a.shot", "b.yml", "c/d/e.shot", "c/x.txt"):
+    for rel in ("b/2.shot", "b/10.yaml", "a.shot", "b.yml", "c/d/e.shot", "c/x.txt", "v1/a.shot",
+                "v10.shot", "v2.shot", "a1/x.shot", "a12.shot"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("prompt x\n", encoding="utf-8")
     paths = (tmp_path, tmp_path / "a.shot")
     assert list(_stories(paths)) == find_stories(list(paths))
+
+
+def test_a_reference_the_file_system_refuses_is_a_missing_file(monkeypatch) -> None:
+    def refuse(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_file", refuse)
+    [d] = [d for d in check_text("cast\n  a image secret/a.png\nshot 0-3s @a 走\n",
+                                 name="s.shot").diagnostics if d.code == "E308"]
+    assert "Permission denied" in d.message
