@@ -26,6 +26,10 @@ RATE_RECOVERY_STEPS = 10  # successes to climb back from the floor to the config
 THROTTLE_PAUSE = 1.0  # pause after a 429 without Retry-After (seconds, scaled)
 # Successful creates after a Throttling.AllocationQuota before one more task may run at once.
 SLOT_RECOVERY_CREATES = 5
+# Stories made ready beyond the slots, waiting at the submit gate for a task to end: the
+# next create then costs no compile, journal or ledger work after the end is seen.
+ON_DECK = 1
+ON_DECK_WAIT_MAX = 900.0  # seconds (scaled) it waits at most
 
 # --- poll timing -----------------------------------------------------------------------------
 # The first poll of a task waits until this quantile of the generation times seen so far:

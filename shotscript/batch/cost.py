@@ -231,7 +231,7 @@ def estimate(payload: Payload, prices: PriceTable, durations: Durations = local_
     """Billed seconds and price of a compiled story (the price of its own region, or none)."""
     meta = payload.meta
     price = prices.price(payload.model, meta.tier, meta.audio, meta.region)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if price is None:
         sound = "with sound" if meta.audio else "silent"
         notes = (f"no price is known for {payload.model} {meta.tier} {sound} in {meta.region} "

@@ -42,11 +42,14 @@ class Slots:
         self.configured = max(1, limit)
         self.limit = self.configured
         self.active = 0
+        # Stories allowed beyond the limit: ready (compiled, records read) and waiting at the
+        # submit gate, so that a create leaves the moment a task ends (`Pacer.submit_turn`).
+        self.on_deck = 0
         self._waiters: list[asyncio.Future[None]] = []
 
     async def acquire(self) -> None:
         """Wait for a free slot and take it."""
-        while self.active >= self.limit:
+        while self.active >= self.limit + self.on_deck:
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
             try:
@@ -153,7 +156,8 @@ class Pacer:
         self._generation: list[float] = []  # seconds, service-measured, of finished tasks
         self._creates_since_full = 0
         self.faults: Counter[str] = Counter()  # what the service refused or dropped, by kind
-        self.in_progress: Callable[[], int] = lambda: self.slots.active
+        # Tasks on the service as far as we know: created, not yet seen to end.
+        self.in_progress: Callable[[], int] = lambda: len(self._watch)
 
     # --- what the runtime calls -----------------------------------------------------------------
 
@@ -161,8 +165,19 @@ class Pacer:
     async def submit_turn(self) -> AsyncIterator[None]:
         """The submit lock (lifecycle.SubmitGate): one story at a time writes "submitting",
         sends its create and records the task id, so a crash leaves at most one story whose
-        create's outcome is unknown, and reconciling never sees a create still in flight."""
+        create's outcome is unknown, and reconciling never sees a create still in flight.
+        Entered only while fewer of our tasks are on the service than there are slots."""
+        if not self.slots.on_deck:
+            # A DashScope lifecycle is here: from now on one story more than there are
+            # slots may get ready, and waits below until the service has room for its task.
+            self.slots.on_deck = C.ON_DECK
+            self.slots.set_limit(self.slots.limit)
         async with self._submit_lock:
+            deadline = time.monotonic() + C.ON_DECK_WAIT_MAX * self.scale
+            while len(self._watch) >= self.slots.limit and time.monotonic() < deadline:
+                # Bounded: should a task never be seen to end, the service's own 429 decides.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._news.wait(), timeout=max(0.0, deadline - time.monotonic()))
             yield
 
     def lifecycle_settings(self, settings: RuntimeSettings) -> RuntimeSettings:
@@ -237,7 +252,8 @@ class Pacer:
             # "request": only the refused request waits (the client honours its Retry-After).
             return
         gate.succeeded()
-        output = data.get("output") if isinstance(data.get("output"), dict) else {}
+        found = data.get("output")
+        output: dict[str, Any] = found if isinstance(found, dict) else {}
         if kind == "create" and 200 <= status < 300 and output.get("task_id"):
             self._watch[str(output["task_id"])] = _Watch(created=self.clock())
             self._creates_since_full += 1

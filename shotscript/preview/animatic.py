@@ -172,8 +172,9 @@ def _yuv_planes(image: Image.Image, reformatter: VideoReformatter) -> list[bytea
 
 def _to_yuv(image: Image.Image, reformatter: VideoReformatter) -> av.VideoFrame:
     return reformatter.reformat(
-        av.VideoFrame.from_image(image), format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
-    )
+        av.VideoFrame.from_image(image), format="yuv420p",
+        dst_colorspace="ITU709", dst_color_range="MPEG",  # type: ignore[arg-type]  # names work
+    )  # fmt: skip
 
 
 def _frame(
