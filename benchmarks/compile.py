@@ -34,12 +34,13 @@ def throughput(seconds: float) -> tuple[float, float]:
     check_text(text, STORY)  # warm: tables, templates, capability data
 
     def rate(fn: object) -> float:
-        n, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
+        # CPU time of this process, not wall time: other work on the machine does not count.
+        n, start = 0, time.process_time()
+        while time.process_time() - start < seconds:
             for _ in range(100):
                 fn()  # type: ignore[operator]
             n += 100
-        return n / (time.perf_counter() - start)
+        return n / (time.process_time() - start)
 
     story = check_text(text, STORY).story
     assert story is not None
@@ -50,15 +51,20 @@ def _exe() -> str:
     return shutil.which("shotscript", path=str(Path(sys.executable).parent)) or "shotscript"
 
 
-def wall(argv: list[str], runs: int) -> float:
-    """Median wall seconds of a new process running `argv` (one warm-up run first)."""
+def wall(argv: list[str], runs: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of a new process running `argv` (one warm-up run first).
+
+    CPU is the child's user + system time: what it costs, however busy the machine is.
+    """
     subprocess.run(argv, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out = []
+    walls, cpus = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out.append(time.perf_counter() - start)
-    return statistics.median(out)
+        proc = subprocess.Popen(argv, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - start)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def importtime(argv: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
@@ -110,16 +116,19 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load {os.getloadavg()[0]:.1f}")
     full, compile_only = throughput(args.seconds)
-    print(f"load+check+compile (text -> payload): {full:8.0f} stories/s ({1e6 / full:.0f} us each)")
-    print(f"check+compile (parsed story -> payload): {compile_only:5.0f} stories/s "
+    print(f"load+check+compile (text -> payload): {full:8.0f} stories/s of CPU "
+          f"({1e6 / full:.0f} us each)")
+    print(f"check+compile (parsed story -> payload): {compile_only:5.0f} stories/s of CPU "
           f"({1e6 / compile_only:.0f} us each)")
 
-    bare = wall([sys.executable, "-c", "pass"], args.runs)
-    print(f"bare `python -c pass`: median {bare * 1000:.0f} ms ({args.runs} runs)")
+    bare, bare_cpu = wall([sys.executable, "-c", "pass"], args.runs)
+    print(f"bare `python -c pass`: median {bare * 1000:.0f} ms wall, {bare_cpu * 1000:.0f} ms CPU "
+          f"({args.runs} runs)")
     for argv in (["compile", str(STORY)], ["check", str(STORY)], ["--help"], ["check", "--help"]):
-        t = wall([_exe(), *argv], args.runs)
+        t, cpu = wall([_exe(), *argv], args.runs)
         print(f"`shotscript {' '.join(a if a != str(STORY) else 'STORY' for a in argv)}`: "
-              f"median {t * 1000:.0f} ms, {(t - bare) * 1000:+.0f} ms over bare Python")
+              f"median {t * 1000:.0f} ms wall ({(t - bare) * 1000:+.0f} over bare Python), "
+              f"{cpu * 1000:.0f} ms CPU ({(cpu - bare_cpu) * 1000:+.0f})")
 
     top, heavy = importtime(["compile", str(STORY)])
     print("`python -X importtime` of `shotscript compile STORY`, top-level imports (cumulative):")

@@ -2,7 +2,7 @@
 (create, poll, list, upload policy, cancel, download) and the replies to its requests, drawn
 by the hypothesis strategies in tests/runtime/server_answers.py. Prints how each ended: every
 answer must end in a result or a typed RenderError (a traceback is counted and shown), and no
-outcome may carry the key.
+outcome may carry the key. Exit 1 if any did.
 
     .venv/bin/python benchmarks/fuzz_server.py [--answers N] [--seed S]
 """
@@ -71,6 +71,7 @@ def main() -> None:
         print(f"  {op:9} {sum(by_op[op].values()):5}  {results}")
     for text in (crashes + leaks)[:5]:
         print("\n" + text)
+    raise SystemExit(1 if crashes or leaks else 0)
 
 
 if __name__ == "__main__":

@@ -29,3 +29,18 @@ def pytest_report_header() -> str:
         return f"shared originals: {SHARED} (copies compared with them byte for byte)"
     return ("shared originals: ../shared is not beside this clone; the copies in tests/golden and "
             "docs/reference are checked against their recorded hashes (tests/golden/copies.sha256)")
+
+
+# What the quick command (`pytest -m 'not slow'`) leaves out: suites that start emulator
+# processes, render videos, open a browser or run the type checker.
+SLOW = ("tests/batch/", "tests/emulator/", "tests/preview/", "tests/runtime/test_runtime_",
+        "tests/runtime/test_hostile_cli", "tests/test_quickstart.py", "tests/test_preview_backend.py",
+        "tests/test_types.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow suites by where they live, so a new test there is slow without a decorator."""
+    for item in items:
+        where = Path(item.fspath).relative_to(ROOT).as_posix()
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

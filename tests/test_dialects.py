@@ -162,3 +162,18 @@ def test_model_flag_reaches_a_story_set_in_virginia(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(story), "--model", "wan2.7-r2v"])
     assert result.exit_code == 1
     assert "s.shot:2:8: error[E403]" in result.output and "`region beijing`" in result.output
+
+
+def test_a_local_first_frame_sets_the_output_ratio_but_not_what_is_sent(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (720, 1280), "red").save(tmp_path / "tall.png")
+    Image.new("RGB", (480, 640), "red").save(tmp_path / "a.png")
+    story = tmp_path / "s.shot"
+    story.write_text("model wan2.7-r2v\nresolution 1080P\nfirst_frame tall.png\ncast\n  a image a.png\n"
+                     "prompt @a 走。\n", "utf-8")
+    result = check_text(story.read_text("utf-8"), story, "s.shot")
+    assert result.payload is not None
+    assert (result.payload.meta.size, result.payload.meta.ratio) == ("1080*1920", "9:16")
+    assert result.payload.parameters == {"resolution": "1080P", "duration": 5}
+    assert capabilities().protocols["2.7"].ratio_nearest(4 / 3, "720P") == "4:3"

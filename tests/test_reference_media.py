@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shotscript.compiler.driver import check_file
+from shotscript.media.check import check_file
 from tests.media.conftest import pad_sparse, write_image, write_video
 
 # name in the cast, kind declared, how to make the file, the code and problem expected

@@ -1,9 +1,16 @@
-"""Showing a batch as it runs: a live board on a terminal, plain log lines everywhere else."""
+"""Showing a batch as it runs: a live board on a terminal, plain log lines everywhere else.
+
+Each story gets one line, its outcome (the board shows the states in between); what the
+service refused or dropped and the client retried is counted on the board and in the
+totals lines, not printed one line each.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
@@ -23,6 +30,37 @@ _STYLE = {
     "submitted": "cyan",
     "downloading": "blue",
 }
+
+
+# Messages of the runtime that report a fault it recovers from by itself (client retries,
+# resumed downloads, a poll that failed, a create whose outcome is being checked).
+_RETRY = re.compile(r"^\w+: (?P<what>.*); retry \d+ in [\d.]+s$")
+_RESUMED = re.compile(r"^download .* resuming$")
+_RECOVERED = re.compile(r"^(?:create outcome unknown|poll failed) \((?P<what>.*)\); (?:checking|polling on)$")
+_STATUS = re.compile(r"\b([45]\d\d)\b")
+
+
+def fault_of(text: str) -> str | None:
+    """The kind of fault a runtime message reports (`429`, `500`, `dropped`, `cut download`),
+    or None for a message that is not about a fault."""
+    if _RESUMED.match(text):
+        return "cut download"
+    match = _RETRY.match(text) or _RECOVERED.match(text)
+    if match is None:
+        return None
+    what = match.group("what")
+    if "no answer" in what:
+        return "dropped"
+    status = _STATUS.search(what)
+    return status.group(1) if status else "other"
+
+
+def faults_text(faults: Counter[str]) -> str:
+    """`retried: 12 × 429, 3 × 500, 1 dropped` (most frequent first); empty without faults."""
+    if not faults:
+        return ""
+    parts = [f"{n} {kind}" if not kind[0].isdigit() else f"{n} × {kind}" for kind, n in faults.most_common()]
+    return "retried: " + ", ".join(parts)
 
 
 def clock_text(seconds: float | None) -> str:
@@ -48,6 +86,7 @@ class Tally:
     attention: int = 0
     skipped: int = 0
     active: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> (state, started)
+    faults: Counter[str] = field(default_factory=Counter)  # faults the runtime recovered from
     _seconds: float = 0.0
     _finished: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -90,6 +129,8 @@ class Tally:
         parts.append(f"{clock_text(time.monotonic() - self.started)} elapsed")
         if self.active or self.remaining:
             parts.append(f"ETA {clock_text(self.eta())}")
+        if self.faults:
+            parts.append(faults_text(self.faults))
         return " · ".join(parts)
 
 
@@ -111,7 +152,7 @@ class Display(Protocol):
 
 
 class PlainDisplay:
-    """Timestamped lines: one per state change, warnings, and the totals now and then."""
+    """Timestamped lines: each story's outcome, warnings, and the totals now and then."""
 
     def __init__(self, stream: TextIO, tally: Tally) -> None:
         self.stream = stream
@@ -135,16 +176,20 @@ class PlainDisplay:
             self._print(f"batch: {self.tally.line()}")
 
     def state(self, key: str, state: str) -> None:
-        """A line per state change (the end of a story gets its own line from `finished`)."""
-        previous, began = self.tally.active.get(key, ("", time.monotonic()))
-        if state == previous or state in ("done", "failed", "needs-attention"):
+        """Kept for the totals (a log line per state would bury the outcomes)."""
+        if state in ("done", "failed", "needs-attention"):
             return
+        _, began = self.tally.active.get(key, ("", time.monotonic()))
         self.tally.active[key] = (state, began)
-        self._print(f"{key}: {state}")
         self._totals()
 
     def message(self, key: str, text: str, *, warning: bool = False) -> None:
-        """A line, marked when it is a warning."""
+        """A line, marked when it is a warning; a fault the runtime recovers from is counted."""
+        fault = fault_of(text)
+        if fault is not None:
+            self.tally.faults[fault] += 1
+            self._totals()
+            return
         self._print(f"{key}: {'warning: ' if warning else ''}{text}")
 
     def finished(self, key: str, state: str, reason: str | None = None) -> None:
@@ -191,7 +236,11 @@ class TerminalDisplay:
         self.tally.active[key] = (state, began)
 
     def message(self, key: str, text: str, *, warning: bool = False) -> None:
-        """Print above the board."""
+        """Print above the board; a fault the runtime recovers from is counted on the board."""
+        fault = fault_of(text)
+        if fault is not None:
+            self.tally.faults[fault] += 1
+            return
         style = "yellow" if warning else "dim"
         prefix = "warning: " if warning else ""
         self.console.print(Text(f"{key}: {prefix}{text}", style=style))

@@ -21,7 +21,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from shotscript.batch import constants as C
+from shotscript.batch.cost import billed_seconds_of, cost_of
 from shotscript.batch.migrations import migrate
+from shotscript.compiler.natural import natural_compare
 from shotscript.runtime.record import LIVE_STATES, State, TaskRecord
 
 # The runtime's states are the journal's: one vocabulary, `runtime.record.State`.
@@ -80,11 +82,11 @@ class JournalRow:
 
     @property
     def cost(self) -> float | None:
-        """Billed seconds (as billed once done, else as estimated) times the price."""
-        seconds = self.billed_seconds if self.billed_seconds is not None else self.estimate_seconds
-        if seconds is None or self.price is None:
-            return None
-        return round(seconds * self.price, 4)
+        """What the story costs: as billed once done, nothing for previews and failed tasks,
+        else as estimated; in cents (batch.cost)."""
+        seconds, _ = billed_seconds_of(state=self.state, backend=self.backend, billed=self.billed_seconds,
+                                       estimate=self.estimate_seconds)  # fmt: skip
+        return cost_of(seconds, self.price, self.currency)
 
     def to_json(self) -> dict[str, Any]:
         """The row as `status --json` and report.json show it (the runtime record left out)."""
@@ -162,6 +164,8 @@ def open_journal(folder: Path, *, create: bool = True, secret: str | None = None
         # that must also survive a power cut ("submitting") is made FULL (see save_record).
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=10000")
+        # Stories listed as people number them: v2 before v10.
+        db.create_collation("natural_order", natural_compare)
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise JournalError(f"{path}: cannot open the journal: {exc}") from None
@@ -265,7 +269,7 @@ class Journal:
     def rows(self, *, current_only: bool = True) -> Iterator[JournalRow]:
         """Rows by key (the current batch's, or every row ever written), read lazily."""
         where = "WHERE current = 1" if current_only else ""
-        order = "key, updated_at"
+        order = "key COLLATE natural_order, updated_at"
         cursor = self.db.execute(f"SELECT {_COLUMNS} FROM stories {where} ORDER BY {order}")
         for values in cursor:
             yield _row(values)
@@ -275,14 +279,15 @@ class Journal:
         return list(
             self.db.execute(
                 "SELECT key, fingerprint, path, state FROM stories "
-                "WHERE run = ? AND same_as IS NULL ORDER BY key",
+                "WHERE run = ? AND same_as IS NULL ORDER BY key COLLATE natural_order",
                 (run,),
             )
         )
 
     def run_rows(self, run: int) -> Iterator[JournalRow]:
         """The rows a run planned, by key, read lazily."""
-        cursor = self.db.execute(f"SELECT {_COLUMNS} FROM stories WHERE run = ? ORDER BY key", (run,))
+        query = f"SELECT {_COLUMNS} FROM stories WHERE run = ? ORDER BY key COLLATE natural_order"
+        cursor = self.db.execute(query, (run,))
         for values in cursor:
             yield _row(values)
 

@@ -18,10 +18,11 @@ import jinja2
 from rich.console import Console
 from rich.table import Table
 
-from shotscript import __version__
 from shotscript.batch import constants as C
+from shotscript.batch.cost import billed_seconds_of, round_money
 from shotscript.batch.journal import Journal, JournalRow
 from shotscript.batch.thumbnails import thumbnail_path
+from shotscript.facts.version import __version__
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("shotscript.batch", "templates"),
@@ -64,9 +65,9 @@ class Totals:
             "failed": self.failed,
             "needs_attention": self.states.get("needs-attention", 0),
             "billed_seconds": round(self.billed_seconds, 3),
-            "cost": round(self.cost, 4),
+            "cost": round_money(self.cost, self.currency),
             "pending_seconds": round(self.pending_seconds, 3),
-            "pending_cost": round(self.pending_cost, 4),
+            "pending_cost": round_money(self.pending_cost, self.currency),
             "estimate_is_upper_bound": self.upper_bound,
             "currency": self.currency,
         }
@@ -80,9 +81,12 @@ def totals(journal: Journal) -> Totals:
         SELECT COUNT(*),
             COALESCE(SUM(CASE WHEN state = 'done' THEN billed_seconds END), 0),
             COALESCE(SUM(CASE WHEN state = 'done' THEN billed_seconds * price END), 0),
-            COALESCE(SUM(CASE WHEN state NOT IN ('done', 'failed') THEN estimate_seconds END), 0),
-            COALESCE(SUM(CASE WHEN state NOT IN ('done', 'failed') THEN estimate_seconds * price END), 0),
-            COALESCE(MAX(CASE WHEN state NOT IN ('done', 'failed') AND estimate_exact = 0 THEN 1 END), 0),
+            COALESCE(SUM(CASE WHEN state NOT IN ('done', 'failed') AND backend != 'preview'
+                THEN estimate_seconds END), 0),
+            COALESCE(SUM(CASE WHEN state NOT IN ('done', 'failed') AND backend != 'preview'
+                THEN estimate_seconds * price END), 0),
+            COALESCE(MAX(CASE WHEN state NOT IN ('done', 'failed') AND backend != 'preview'
+                AND estimate_exact = 0 THEN 1 END), 0),
             MAX(currency)
         FROM stories WHERE current = 1
         """
@@ -115,12 +119,14 @@ def money(amount: float | None, currency: str | None) -> str:
 
 
 def seconds_text(row: JournalRow) -> str:
-    """Billed seconds as billed, else as estimated (`≤` when an upper bound)."""
-    if row.billed_seconds is not None:
-        return f"{row.billed_seconds:g}"
-    if row.estimate_seconds is None:
+    """Billed seconds as billed (0 for previews and failed tasks), else as estimated (`≤` when
+    an upper bound)."""
+    seconds, kind = billed_seconds_of(state=row.state, backend=row.backend, billed=row.billed_seconds,
+                                      estimate=row.estimate_seconds)  # fmt: skip
+    if seconds is None:
         return "—"
-    return ("" if row.estimate_exact else "≤") + f"{row.estimate_seconds:g}"
+    bound = "≤" if kind == "estimate" and not row.estimate_exact else ""
+    return f"{bound}{seconds:g}"
 
 
 def why(row: JournalRow) -> str:

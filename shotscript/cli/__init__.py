@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "Rewrite stories in canonical form (cast and shot texts aligned, one line per setting)."),
     "ledger": ("shotscript.cli.ledger:ledger",
                "Show the money spent: creates, tasks, billed seconds and cost per day (UTC) and folder."),
+    "new": ("shotscript.cli.new:new", "Write a commented starter story NAME.shot (or NAME.yaml) to edit."),
     "preview": ("shotscript.cli.preview:preview",
                 "Draw an offline animatic of a story: its size, 30 fps and duration, one card per "
                 "shot with its time, text and cast, a timeline with the cuts."),

@@ -44,12 +44,19 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
     """
     from rich.table import Table
 
-    from shotscript.batch.cost import PriceError, durations_with, estimate, load_prices, remote_durations
+    from shotscript.batch.cost import (
+        PriceError,
+        durations_with,
+        estimate,
+        load_prices,
+        remote_durations,
+        round_money,
+    )  # fmt: skip
     from shotscript.batch.options import folder_render
     from shotscript.batch.plan import batch_base, story_files
     from shotscript.batch.report import console_for, money
     from shotscript.cli.common import print_diagnostics
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     files = story_files(list(paths))
     if not files:
@@ -74,9 +81,10 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
     durations = durations_with(known)
     rows = [(f, estimate(p, table_of_prices, durations)) for f, p in payloads]
     total_seconds = sum(e.billing.seconds for _, e in rows)
-    total_cost = sum(e.cost or 0.0 for _, e in rows)
+    currency = rows[0][1].currency if rows else table_of_prices.currency
+    total_cost = round_money(sum(e.cost or 0.0 for _, e in rows), currency)
+    unpriced = [f.key for f, e in rows if e.cost is None]
     upper = any(not e.billing.exact for _, e in rows)
-    currency = table_of_prices.currency
     if as_json:
         document = {
             "prices": table_of_prices.provenance(),
@@ -92,16 +100,19 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
                     "billed_seconds": e.billing.seconds,
                     "exact": e.billing.exact,
                     "videos_at_cap": list(e.billing.unknown_videos),
+                    "region": e.region,
                     "price": e.price,
                     "cost": e.cost,
+                    "currency": e.currency,
                     "notes": list(e.notes),
                 }
                 for f, e in rows
             ],
             "total": {
                 "billed_seconds": round(total_seconds, 3),
-                "cost": round(total_cost, 4),
+                "cost": total_cost,
                 "exact": not upper,
+                "unpriced": unpriced,
                 "currency": currency,
             },
         }
@@ -122,13 +133,14 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
             )  # fmt: skip
         console.print(table)
         bound = "≤ " if upper else ""
-        console.print(f"total: {bound}{total_seconds:g} billed s ≈ {money(total_cost, currency)}")
+        unknown = f" + unknown for {len(unpriced)} (no price for their region)" if unpriced else ""
+        console.print(f"total: {bound}{total_seconds:g} billed s ≈ {money(total_cost, currency)}{unknown}")
         if upper:
             console.print("≤: a reference video of unknown length counts at its cap (try --probe-remote)")
         for f, e in rows:
             for note in e.notes:
                 console.print(f"{f.key}: {note}")
         p = table_of_prices
-        console.print(f"prices: {p.source}, {p.date}, {p.currency}, {p.region} ({', '.join(p.files)})")
+        console.print(f"prices: {p.source} ({p.date}; {', '.join(p.files)})")
     if bad:
         raise SystemExit(EXIT_ERRORS)

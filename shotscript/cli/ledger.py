@@ -24,7 +24,7 @@ def ledger(as_json: bool) -> None:
     """
     from rich.table import Table
 
-    from shotscript.batch.cost import load_prices
+    from shotscript.batch.cost import cost_of, load_prices
     from shotscript.batch.report import console_for, money
     from shotscript.runtime.ledger import LedgerError, open_ledger
 
@@ -37,9 +37,10 @@ def ledger(as_json: bool) -> None:
     with book:
         lines = book.spent()
     for line in lines:
-        price = prices.price(str(line["model"]), str(line["tier"] or ""), bool(line["audio"]))
-        line["cost"] = round(line["billed_seconds"] * price, 4) if price is not None else None
-        line["currency"] = prices.currency
+        region = str(line.get("region") or "")
+        price = prices.price(str(line["model"]), str(line["tier"] or ""), bool(line["audio"]), region)
+        line["cost"] = cost_of(line["billed_seconds"], price, prices.currency_of(region))
+        line["currency"] = prices.currency_of(region)
     if as_json:
         click.echo(json.dumps({"ledger": str(book.path), "spent": lines}, ensure_ascii=False, indent=2))
         return

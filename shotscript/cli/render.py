@@ -88,6 +88,7 @@ from shotscript.cli.common import model_option
     help="task polls per second at most (default 18: the quota of 20 with a margin).",
 )
 @click.option("--poll-scale", type=float, hidden=True, help="Multiply poll waits (emulator runs).")
+@click.option("--open", "open_report", is_flag=True, help="open the contact sheet (report.html) when done.")
 @model_option
 def render(
     paths: tuple[Path, ...],
@@ -108,6 +109,7 @@ def render(
     poll_rate: float | None,
     poll_scale: float | None,
     model: str | None,
+    open_report: bool = False,
 ) -> None:
     """Render stories or folders: upload local files, submit, poll, download DIR/<story>.mp4.
 
@@ -176,6 +178,11 @@ def render(
         click.echo(str(outcome.results[0].video))
     elif outcome.report is not None:
         click.echo(str(outcome.report))
+    if outcome.report is not None:
+        # Last, whatever came before: where the contact sheet is, and how to open it.
+        click.echo(f"report: {outcome.report}" + ("" if open_report else " (--open opens it)"), err=True)
+        if open_report:
+            click.launch(str(outcome.report))
     raise SystemExit(int(outcome.code))
 
 

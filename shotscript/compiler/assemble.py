@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shotscript.compiler.ast import CastMember, Story, Text
 from shotscript.compiler.dialects import Dialect, dialect
 from shotscript.compiler.mentions import spell
-from shotscript.compiler.payload import Payload, PayloadMeta, Reference, ShotTiming
+from shotscript.compiler.payload import Payload, PayloadMeta, Reference, ReferenceKind, ShotTiming
 from shotscript.compiler.prompt import ShotText
 from shotscript.compiler.references import local_path, scheme
 from shotscript.compiler.sizing import Framing, settle
@@ -23,7 +25,20 @@ def framing(story: Story, caps: Capabilities, model: str) -> Framing:
         value = story.value(name)
         return str(value) if value is not None else None
 
-    return settle(text("size"), text("resolution"), text("ratio"), caps.protocol_of(model))
+    first = text("first_frame")
+    aspect = _local_aspect(local_path(first, story.path)) if first and scheme(first) is None else None
+    return settle(text("size"), text("resolution"), text("ratio"), caps.protocol_of(model), aspect)
+
+
+def _local_aspect(path: Path) -> float | None:
+    """Width / height of a local image, from its header only (None when unreadable)."""
+    from PIL import Image  # only for stories with a local first frame
+
+    try:
+        with Image.open(path) as im:
+            return im.width / im.height if im.height else None
+    except Exception:  # the checks already reported an unreadable file
+        return None
 
 
 def values(story: Story, duration: int, frame: Framing) -> dict[str, object]:
@@ -39,11 +54,11 @@ def values(story: Story, duration: int, frame: Framing) -> dict[str, object]:
     }
 
 
-def file_reference(name: str, role: str, kind: str, source: str, story: Story,
+def file_reference(name: str, role: str, kind: ReferenceKind, source: str, story: Story,
                    voice: Reference | None = None) -> Reference:
     """A reference as the runtime needs it: a URL as written, a local file resolved."""
     is_url = scheme(source) is not None
-    return Reference(name=name, role=role, kind=kind, source=source,  # type: ignore[arg-type]
+    return Reference(name=name, role=role, kind=kind, source=source,
                      url=source if is_url else None,
                      path=None if is_url else local_path(source, story.path).resolve(), voice=voice)
 

@@ -53,8 +53,7 @@ class Diagnostic:
 
 
 _QUOTE_MAX = 80
-# Arguments that are sentences the code composed (they may quote a value): a longer bound.
-_PROSE_MAX = 300
+# Arguments that are sentences the code composed, not values the user wrote: never shortened.
 _PROSE = frozenset({"detail", "why", "message", "expected", "allowed", "models", "regions", "what"})
 
 
@@ -89,7 +88,9 @@ class Sink:
         Written values quoted in a message are shortened (`999…999`): a message stays a line.
         """
         spec = CODES[code]
-        args = {k: shorten(v, _PROSE_MAX if k in _PROSE else _QUOTE_MAX) if isinstance(v, str) else v
+        # Prose (`detail`: messages built by code, media findings) stays whole up to a bound;
+        # values quoted from the story are cut to a line.
+        args = {k: shorten(v, 1000 if k in _PROSE else _QUOTE_MAX) if isinstance(v, str) else v
                 for k, v in args.items()}
         message = spec.message.format(**args) if args or "{" in spec.message else spec.message
         span = span or NOWHERE

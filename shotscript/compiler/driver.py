@@ -8,10 +8,12 @@ from pathlib import Path
 from shotscript.compiler import checks, targets
 from shotscript.compiler.assemble import assemble, roles_of
 from shotscript.compiler.ast import NOWHERE, Setting, Span, Story
+from shotscript.compiler.checks import LocalProbe, RemoteProbe
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.dialects import dialect
 from shotscript.compiler.folder_config import folder_config
 from shotscript.compiler.mentions import compiled
+from shotscript.compiler.natural import natural_key
 from shotscript.compiler.payload import Payload
 from shotscript.compiler.prompt import LANGS, ShotText, form, render
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
@@ -84,8 +86,10 @@ class Checked:
     slots: list[Slot] | None
 
 
-def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Checked:
-    """Every check of the story, in order; the findings go to `sink`."""
+def _check(
+    story: Story, sink: Sink, caps: Capabilities, model: str | None = None, local: LocalProbe | None = None
+) -> Checked:
+    """Every check of the story, in order (local files looked into with `local`); findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
         story = replace(story, settings={**defaults, **story.settings})
@@ -100,13 +104,13 @@ def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = Non
     duration = effective_duration(
         story.shots,
         set_duration if isinstance(set_duration, int) else None,
-        int(caps.defaults["duration"]),  # type: ignore[call-overload]
+        caps.default_duration,
     )
     slots = lay_out(story.shots, duration, sink) if story.shots else None
     if slots is not None:
         check_slots(slots, duration, sink, story.shots)
     checks.check_duration(duration, story, model_name, region, caps, sink)
-    checks.check_cast(story, model_name, region, caps, sink)
+    checks.check_cast(story, model_name, region, caps, sink, local)
     return Checked(story, model_name, region, duration, slots)
 
 
@@ -141,9 +145,11 @@ def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str
     return prompt, shot_texts
 
 
-def _build_payload(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Payload | None:
+def _build_payload(
+    story: Story, sink: Sink, caps: Capabilities, model: str | None = None, local: LocalProbe | None = None
+) -> Payload | None:
     """Run the checks and, if nothing is wrong, build the payload."""
-    c = _check(story, sink, caps, model)
+    c = _check(story, sink, caps, model, local)
     lang = str(c.story.value("lang") or caps.defaults["lang"])
     if lang not in LANGS:
         return None  # reported by the checks
@@ -159,29 +165,37 @@ def check_text(
     path: Path | None = None,
     name: str | None = None,
     *,
-    probe_remote: bool = False,
     model: str | None = None,
+    local: LocalProbe | None = None,
+    remote: RemoteProbe | None = None,
 ) -> Result:
     """Parse, check and compile story text; every finding is in the result.
 
-    With `probe_remote`, http(s) references are fetched (their first bytes) and checked too.
     `model` (the `--model` flag) targets another model than the story and its folder name.
+    `local` and `remote` look inside the files the story refers to (the media stage lends
+    them: shotscript.media.check); without them files are not opened or fetched.
     """
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
-    payload = _build_payload(story, sink, capabilities(), model) if story is not None else None
-    if story is not None and probe_remote:
+    payload = _build_payload(story, sink, capabilities(), model, local) if story is not None else None
+    if story is not None and remote is not None:
         caps = capabilities()
         target = payload.model if payload else str(model or story.value("model") or caps.defaults["model"])
-        checks.check_remote_references(story, sink, caps.protocol_of(target).media)
+        remote(story, sink, caps.protocol_of(target).media)
         if sink.errors:
             payload = None
     return Result(shown, text, story, payload, sink.sorted())
 
 
-def check_file(path: Path, *, probe_remote: bool = False, model: str | None = None) -> Result:
-    """Read, parse, check and compile one story file (see check_text for `probe_remote`, `model`)."""
+def check_file(
+    path: Path,
+    *,
+    model: str | None = None,
+    local: LocalProbe | None = None,
+    remote: RemoteProbe | None = None,
+) -> Result:
+    """Read, parse, check and compile one story file (see check_text for `model`, `local`, `remote`)."""
     shown = display_path(path)
     sink = Sink(shown)
     try:
@@ -192,16 +206,17 @@ def check_file(path: Path, *, probe_remote: bool = False, model: str | None = No
     text = _decode(data, sink)
     if text is None:
         return Result(shown, None, diagnostics=sink.sorted())
-    return check_text(text, path, probe_remote=probe_remote, model=model)
+    return check_text(text, path, model=model, local=local, remote=remote)
 
 
 def find_stories(paths: list[Path]) -> list[Path]:
-    """Story files named or found (recursively, sorted) under the given folders."""
+    """Story files named or found under the given folders (recursively; v2 before v10)."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
             found.extend(sorted(
-                f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()
+                (f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()),
+                key=lambda f: natural_key(f.relative_to(p).as_posix()),
             ))
         else:
             found.append(p)
@@ -234,11 +249,11 @@ def load(path: str | Path) -> Story:
     return story
 
 
-def compile_story(story: Story, model: str | None = None) -> Payload:
-    """Check a story and compile it (for `model` when given); raise StoryError with every
-    diagnostic if it has errors."""
+def compile_story(story: Story, model: str | None = None, local: LocalProbe | None = None) -> Payload:
+    """Check a story and compile it (for `model` when given; local files looked into with
+    `local`); raise StoryError with every diagnostic if it has errors."""
     sink = Sink(display_path(story.path) if story.path else "<story>")
-    payload = _build_payload(story, sink, capabilities(), model)
+    payload = _build_payload(story, sink, capabilities(), model, local)
     if payload is None:
         raise StoryError(sink.sorted(), _source(story))
     return payload

@@ -19,12 +19,17 @@ class Framing:
     output_ratio: str
 
 
-def settle(size: str | None, resolution: str | None, ratio: str | None, p: Protocol) -> Framing:
+def settle(
+    size: str | None, resolution: str | None, ratio: str | None, p: Protocol,
+    first_frame_aspect: float | None = None,
+) -> Framing:
     """The framing of valid settings (the checks refused the rest).
 
     A size maps to both resolution and ratio. Otherwise each of resolution and ratio stands
     alone: 2.7 sends what is set; 2.6 needs a size, so `resolution` alone means its 16:9
     size and `ratio` alone the 1080P size of that ratio (the server's default tier).
+    With a first frame of known shape the output takes the table ratio nearest to it (what
+    is sent does not change).
     """
     sent_res: str | None
     sent_ratio: str | None
@@ -36,6 +41,8 @@ def settle(size: str | None, resolution: str | None, ratio: str | None, p: Proto
         sent_res, sent_ratio = resolution, ratio
         if resolution or ratio:
             size = p.size_of(res, rat)
+    if first_frame_aspect:
+        rat = p.ratio_nearest(first_frame_aspect, res)
     output = p.size_of(res, rat) or p.size_of(p.default_resolution, p.default_ratio) or ""
     return Framing(size=size, resolution=sent_res, ratio=sent_ratio, output=output, tier=res,
                    output_ratio=rat)

@@ -88,6 +88,15 @@ class Protocol:
                     return resolution, ratio
         return None
 
+    def ratio_nearest(self, aspect: float, resolution: str) -> str:
+        """The table ratio whose size at `resolution` is closest to `aspect` (width / height):
+        what the service approximates when a first frame sets the shape."""
+        def distance(ratio: str) -> float:
+            w, _, h = (self.size_of(resolution, ratio) or "1*1").partition("*")
+            return abs(int(w) / int(h) - aspect)
+
+        return min(self.ratios, key=distance)
+
     def all_sizes(self) -> tuple[str, ...]:
         """Every size of the table, tier by tier."""
         return tuple(s for by_ratio in self.sizes.values() for s in by_ratio.values())
@@ -102,6 +111,13 @@ class Capabilities:
     models: dict[str, Model]
     protocols: dict[str, Protocol]
     regions: dict[str, Region]
+
+    @property
+    def default_duration(self) -> int:
+        """The seconds a story gets when it sets no duration and not every shot is timed."""
+        value = self.defaults["duration"]
+        assert isinstance(value, int), "capabilities.toml: defaults.duration is whole seconds"
+        return value
 
     @property
     def default_protocol(self) -> Protocol:

@@ -83,91 +83,125 @@ class _Lexer:
         self.ignore = frozenset(data["ignore"])
 
 
+# A rule as the parser runs it: (tree name, symbols to pop, recipe or None, child indexes).
+# The recipe is Lark's child filter, (index, splice, Nones before) per kept child plus the
+# Nones after; a rule that only keeps children in order has None and the indexes instead.
+_Rule = tuple[str, int, tuple[tuple[int, int, int], ...] | None, int, tuple[int, ...]]
+
+
+class _Tables:
+    """story.tables.json made ready to run: plain lists and tuples, lexers compiled lazily."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.actions: list[dict[str, tuple[int, int]]] = [
+            {sym: (act[0], act[1]) for sym, act in st["actions"].items()} for st in data["states"]]
+        self.lexer_of: list[int] = [st["lexer"] for st in data["states"]]
+        self.rules: list[_Rule] = []
+        for name, size, include, nones in data["rules"]:
+            steps = tuple((i, e, k) for i, e, k in include)
+            simple = not nones and all(not e and not k for _, e, k in steps)
+            self.rules.append((name, size, None if simple else steps, nones,
+                               tuple(i for i, _, _ in steps)))
+        self.lexers: list[_Lexer | None] = [None] * len(data["lexers"])
+
+    def lexer(self, index: int) -> _Lexer:
+        """A lexer context, compiled on first use (a story meets a handful of them)."""
+        found = self.lexers[index]
+        if found is None:
+            found = self.lexers[index] = _Lexer(self.data["lexers"][index])
+        return found
+
+
 @cache
-def _tables() -> dict[str, Any]:
+def _tables() -> _Tables:
     text = Path(__file__).with_name("story.tables.json").read_text("utf-8")
-    tables: dict[str, Any] = json.loads(text)
-    return tables
+    return _Tables(json.loads(text))
 
 
-@cache
-def _lexer(index: int) -> _Lexer:
-    # Compiled on first use: a story meets a handful of the grammar's lexer contexts.
-    return _Lexer(_tables()["lexers"][index])
+def _expected(actions: dict[str, tuple[int, int]]) -> set[str]:
+    return {s for s in actions if s.isupper()}
 
 
 def _parse(text: str, start: str, line_offset: int = 0) -> Any:
     t = _tables()
-    states, rules = t["states"], t["rules"]
-    end_state = t["end_states"][start]
-    stack: list[int] = [t["start_states"][start]]
+    actions, rules, lexer_of = t.actions, t.rules, t.lexer_of
+    end_state = t.data["end_states"][start]
+    stack: list[int] = [t.data["start_states"][start]]
     values: list[Any] = []
     pos, line, col, n = 0, 1 + line_offset, 1, len(text)
     last = Token("$END", "", 0, 1 + line_offset, 1, 1 + line_offset, 1)
-
-    def feed(tok: Token) -> Any:
-        while True:
-            actions = states[stack[-1]]["actions"]
-            act = actions.get(tok.type)
+    done = False
+    while not done:
+        if pos < n:
+            lexer = t.lexer(lexer_of[stack[-1]])
+            m = lexer.match(text, pos)
+            if m is None:
+                # As Lark does: ask the whole grammar what this is, for a clearer error.
+                m = t.lexer(t.data["root_lexer"]).match(text, pos)
+                if m is None:
+                    raise UnexpectedCharacters(line, col, pos)
+                raise UnexpectedToken(Token(m.lastgroup or "", m.group(), pos, line, col, line,
+                                            col + 1), _expected(actions[stack[-1]]))
+            value, type_ = m.group(), m.lastgroup or ""
+            if not value:  # Lark refuses zero-width terminals; never loop on one
+                raise UnexpectedCharacters(line, col, pos)
+            if "\n" in value:
+                end_line, end_col = line + value.count("\n"), len(value) - value.rfind("\n")
+            else:
+                end_line, end_col = line, col + len(value)
+            if type_ in lexer.ignore:
+                pos, line, col = m.end(), end_line, end_col
+                continue
+            keyword = lexer.unless.get(type_)
+            if keyword is not None:
+                type_ = keyword.get(value, type_)
+            tok = last = Token(type_, value, pos, line, col, end_line, end_col)
+            pos, line, col = m.end(), end_line, end_col
+        else:
+            # Lark's end token borrows the place of the last real one.
+            tok = Token("$END", "", last.start_pos, last.line, last.column, last.end_line,
+                        last.end_column)
+            done = True
+        while True:  # feed the token: reduce until it can be shifted (or the end is reached)
+            here = actions[stack[-1]]
+            act = here.get(tok.type)
             if act is None:
-                raise UnexpectedToken(tok, {s for s in actions if s.isupper()})
+                raise UnexpectedToken(tok, _expected(here))
             kind, arg = act
             if kind == _SHIFT:
                 stack.append(arg)
                 values.append(tok)
-                return None
-            name, size, include, nones = rules[arg]
-            kids = values[len(values) - size:] if size else []
+                break
+            name, size, steps, nones, keep = rules[arg]
             if size:
+                kids = values[-size:]
                 del stack[-size:]
                 del values[-size:]
-            out: list[Any] = []
-            for i, expand, add_none in include:
-                if add_none:
-                    out += [None] * add_none
-                if expand:
-                    if out:
+            else:
+                kids = []
+            if steps is None:
+                out = kids if len(keep) == size else [kids[i] for i in keep]
+            else:
+                out = []
+                for i, expand, add_none in steps:
+                    if add_none:
+                        out += [None] * add_none
+                    if not expand:
+                        out.append(kids[i])
+                    elif out:
                         out += kids[i].children
                     else:  # a left-recursive `*` helper: take its list, do not copy it
                         out = kids[i].children
-                else:
-                    out.append(kids[i])
-            if nones:
-                out += [None] * nones
+                if nones:
+                    out += [None] * nones
             values.append(Tree(name, out))
-            _, goto = states[stack[-1]]["actions"][name]
+            goto = actions[stack[-1]][name][1]
             stack.append(goto)
-            if tok.type == "$END" and goto == end_state:
-                return values[-1]
-
-    while pos < n:
-        lexer = _lexer(states[stack[-1]]["lexer"])
-        m = lexer.match(text, pos)
-        if m is None:
-            # As Lark does: ask the whole grammar what this is, for a clearer error.
-            m = _lexer(t["root_lexer"]).match(text, pos)
-            if m is None:
-                raise UnexpectedCharacters(line, col, pos)
-            raise UnexpectedToken(Token(m.lastgroup or "", m.group(), pos, line, col, line, col + 1),
-                                  {s for s in states[stack[-1]]["actions"] if s.isupper()})
-        value, type_ = m.group(), m.lastgroup or ""
-        if not value:  # Lark refuses zero-width terminals; never loop on one
-            raise UnexpectedCharacters(line, col, pos)
-        nl = value.count("\n")
-        end_line = line + nl
-        end_col = col + len(value) if not nl else len(value) - value.rfind("\n")
-        if type_ not in lexer.ignore:
-            keyword = lexer.unless.get(type_)
-            if keyword is not None:
-                type_ = keyword.get(value, type_)
-            last = Token(type_, value, pos, line, col, end_line, end_col)
-            feed(last)
-        pos, line, col = m.end(), end_line, end_col
-    # Lark's end token borrows the place of the last real one.
-    result = feed(Token("$END", "", last.start_pos, last.line, last.column, last.end_line,
-                        last.end_column))
-    assert result is not None
-    return result
+            if done and goto == end_state:
+                result = values[-1]
+                return result
+    raise AssertionError("unreachable: the end token always reduces to the start rule")
 
 
 def parse_story(text: str, line_offset: int = 0) -> Tree:
@@ -198,7 +232,7 @@ def _text_scanner() -> re.Pattern[str]:
     # The `text` rule is a flat sequence of terminals (a regular language), so one
     # alternation of the grammar's own terminal patterns, highest priority first,
     # tokenizes it exactly as the parser does, without a parser run per line.
-    terms = _tables()["terminals"]
+    terms = _tables().data["terminals"]
     names = sorted(TEXT_TERMINALS, key=lambda name: -terms[name][1])
     return re.compile("|".join(f"(?P<{name}>{terms[name][0]})" for name in names))
 

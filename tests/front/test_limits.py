@@ -106,3 +106,14 @@ def test_a_checker_bug_on_one_file_does_not_stop_the_folder(tmp_path: Path, monk
     assert result.exit_code == 1
     assert "internal error while checking: RuntimeError: boom" in result.stderr
     assert "2 stories: 1 ok, 1 with errors" in result.stderr
+
+
+def test_check_walks_folders_in_the_order_of_sorted_paths(tmp_path: Path) -> None:
+    from shotscript.cli.check import _stories
+    from shotscript.compiler.driver import find_stories
+
+    for rel in ("b/2.shot", "b/10.yaml", "a.shot", "b.yml", "c/d/e.shot", "c/x.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("prompt x\n", encoding="utf-8")
+    paths = (tmp_path, tmp_path / "a.shot")
+    assert list(_stories(paths)) == find_stories(list(paths))

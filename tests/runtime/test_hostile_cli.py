@@ -10,7 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile_server import CREATE, HostileServer, created, json_answer, redirect, task, task_path
+from hostile_server import (
+    CREATE,
+    Answer,
+    HostileServer,
+    created,
+    endless_body,
+    json_answer,
+    redirect,
+    task,
+    task_path,
+    trickle,
+)
 from rt_helpers import TEST_KEY, files_containing, leftovers
 
 STORY = """title hostile
@@ -31,14 +42,21 @@ def server() -> Iterator[HostileServer]:
         yield s
 
 
-def render(server: HostileServer, tmp_path: Path, home: Path) -> subprocess.CompletedProcess[bytes]:
+# Small caps, except the throughput window: a busy machine may stall a healthy loopback body
+# for a while; only the trickle case means to be cut (it shortens the window).
+LIMITS = "retry_after_max=2,max_redirects=2,throughput_window=5,video_max_bytes=262144"
+
+
+def render(
+    server: HostileServer, tmp_path: Path, home: Path, limits: str = LIMITS
+) -> subprocess.CompletedProcess[bytes]:
     story = tmp_path / "story.shot"
     story.write_text(STORY, "utf-8")
     env = {
         **os.environ,
         "DASHSCOPE_HTTP_BASE_URL": server.base_url,
         "SHOTSCRIPT_POLL_SCALE": "0.001",
-        "SHOTSCRIPT_LIMITS": "retry_after_max=2,max_redirects=2,throughput_window=0.3",
+        "SHOTSCRIPT_LIMITS": limits,
         "NO_COLOR": "1",
     }
     cmd = [sys.executable, "-m", "shotscript", "render", str(story), "--out", str(tmp_path / "out"),
@@ -115,3 +133,36 @@ def test_a_symlink_planted_at_the_part_file_is_refused_and_the_outside_file_unto
     assert "symbolic link" in done.stderr.decode()
     assert outside.read_text() == "precious"
     assert server.hits[("GET", "/v.mp4")] == 0
+
+
+@pytest.mark.parametrize(
+    ("video", "said"),
+    [
+        ("loop", "redirects more than 2 times"),
+        (endless_body(), "more than the 0.2 MiB"),
+        (trickle(every=5.0), "slower than 32 KiB/s"),
+    ],
+    ids=["redirect-loop", "endless-body", "trickle"],
+)
+def test_a_hostile_video_url_ends_in_one_error(
+    server: HostileServer, tmp_path: Path, hermetic_env: Path, video: Answer | str, said: str
+) -> None:
+    server.route(*CREATE, created("t1"))
+    server.route(*task_path("t1"), task("t1", "SUCCEEDED", video_url=server.url("/v.mp4")))
+    server.route("GET", "/v.mp4", redirect(server.url("/v.mp4")) if video == "loop" else video)
+    # One byte in 5 s misses any window under 5 s: only the trickle case shortens it.
+    limits = LIMITS.replace("window=5", "window=0.3") if "slower" in said else LIMITS
+    done = render(server, tmp_path, hermetic_env, limits)
+    assert done.returncode == 1
+    assert said in done.stderr.decode()
+    assert server.hits[CREATE] == 1  # the paid task is kept: a rerun fetches it
+
+
+def test_a_key_echoed_in_a_refused_create_is_redacted(
+    server: HostileServer, tmp_path: Path, hermetic_env: Path
+) -> None:
+    body = {"code": f"InvalidApiKey.{TEST_KEY}", "message": ECHO, "request_id": TEST_KEY}
+    server.route(*CREATE, json_answer(401, body, {"X-Request-Id": TEST_KEY}))
+    done = render(server, tmp_path, hermetic_env)
+    assert done.returncode == 1
+    assert "InvalidApiKey.***" in done.stderr.decode()

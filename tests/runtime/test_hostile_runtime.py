@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from hostile_server import (
     trickle,
     video_answer,
 )
-from rt_helpers import TEST_KEY, files_containing, leftovers, make_mp4, make_payload
+from rt_helpers import TEST_KEY, files_containing, leftovers, local_ref, make_mp4, make_payload, make_png
 
 from shotscript.runtime import constants as C
 from shotscript.runtime.backend import DashScopeBackend
@@ -44,17 +45,20 @@ from shotscript.runtime.events import Collect
 from shotscript.runtime.limits import RuntimeLimits
 from shotscript.runtime.poll_schedule import PollSchedule
 from shotscript.runtime.record import MemoryRecordStore
-from shotscript.runtime.retry_policy import RetryPolicy
+from shotscript.runtime.retry_policy import RetryPolicy, outcome_unknown
 from shotscript.runtime.settings import RuntimeSettings
+from shotscript.runtime.uploads import UploadCache, upload_references
 
-# Small caps, so each case ends quickly because of the cap under test.
+# Small caps, so each case ends quickly because of the cap under test. The throughput window
+# stays seconds long: a busy machine may stall a healthy loopback body for a while, and only
+# the trickle test (its own limits) means to be cut.
 LIMITS = RuntimeLimits(
     retry_after_max=2.0,
     max_redirects=3,
     video_max_bytes=1 << 20,
     download_deadline=20.0,
     min_throughput=4096,
-    throughput_window=0.3,
+    throughput_window=5.0,
 )
 
 
@@ -147,9 +151,16 @@ def test_an_announced_size_over_the_cap_is_refused_before_reading(
 
 
 def test_a_body_trickling_one_byte_every_5_s_is_given_up(server: HostileServer, tmp_path: Path) -> None:
+    limits = replace(LIMITS, throughput_window=0.3)  # one byte in 5 s misses any window under 5 s
+
+    async def go() -> None:
+        async with DashScopeClient(settings_for(server, limits)) as client:
+            await download_video(client.plain, server.url("/v.mp4"), tmp_path / "o.mp4", limits=limits)
+
     server.route("GET", "/v.mp4", trickle(every=5.0))
-    error = fetch(server, "/v.mp4", tmp_path / "o.mp4")
-    assert isinstance(error, DownloadTooSlowError)
+    with pytest.raises(DownloadTooSlowError) as info:
+        asyncio.run(go())
+    error = info.value
     assert "slower than 4 KiB/s" in error.message and error.hint
 
 
@@ -408,3 +419,43 @@ def test_the_video_cap_follows_the_story() -> None:
     assert limits.video_cap(5, "720P") == 5 * (4 << 20) + C.VIDEO_BYTES_ALLOWANCE
     assert limits.video_cap(10, "1080P") < limits.video_cap(None, None) == C.VIDEO_MAX_BYTES
     assert limits.video_cap(10_000, "1080P") == C.VIDEO_MAX_BYTES
+
+
+@pytest.mark.parametrize("host", ["http://169.254.169.254/", "https://10.0.0.8/", "http://cdn.example.com/"])
+def test_an_upload_host_the_policy_refuses_gets_no_byte(
+    server: HostileServer, tmp_path: Path, host: str
+) -> None:
+    policy = {"upload_host": host, "upload_dir": "d", "oss_access_key_id": "LTAI", "signature": "s",
+              "policy": "p", "x_oss_object_acl": "private", "x_oss_forbid_overwrite": "true"}  # fmt: skip
+    server.route("GET", "/api/v1/uploads", json_answer(200, {"data": policy}))
+    payload = make_payload(references=(local_ref("cup", "character1", make_png(tmp_path / "cup.png")),))
+
+    async def go() -> None:
+        async with DashScopeClient(settings_for(server)) as client:
+            await upload_references(client, payload, UploadCache(tmp_path / "uploads.json"))
+
+    with pytest.raises(UnsafeURLError) as info:
+        asyncio.run(go())
+    clean(info.value)
+    assert server.hits[("GET", "/api/v1/uploads")] == 1
+
+
+async def _create(server: HostileServer) -> None:
+    async with DashScopeClient(settings_for(server)) as client:
+        await client.create_task({"model": "m"}, oss_resolve=False)
+
+
+def test_a_long_retry_after_on_a_throttled_create_is_retry_later(server: HostileServer) -> None:
+    server.route(*CREATE, json_answer(429, {"code": "Throttling"}, {"Retry-After": "100000"}))
+    with pytest.raises(RetryLaterError) as info:
+        asyncio.run(_create(server))
+    assert "nothing was created" in (info.value.hint or "")
+
+
+def test_a_long_retry_after_on_a_failed_create_stays_an_unknown_outcome(server: HostileServer) -> None:
+    # A 503 may have made the task: "retry later" would let a rerun pay for a second one.
+    server.route(*CREATE, json_answer(503, {"code": "ModelUnavailable"}, {"Retry-After": "100000"}))
+    with pytest.raises(APIError) as info:
+        asyncio.run(_create(server))
+    assert not isinstance(info.value, RetryLaterError) and outcome_unknown(info.value)
+    assert server.hits[CREATE] == 1
