@@ -33,7 +33,15 @@ from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
 from shotscript.runtime.preflight import PreflightError, check_output
 from shotscript.runtime.reconcile import reconcile, same_prompt
-from shotscript.runtime.record import Action, RecordStore, State, TaskRecord, fingerprint, resume_action
+from shotscript.runtime.record import (
+    Action,
+    RecordStore,
+    State,
+    TaskRecord,
+    UnreadableRecordError,
+    fingerprint,
+    resume_action,
+)
 from shotscript.runtime.retry_policy import outcome_unknown
 from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, place
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
@@ -202,7 +210,7 @@ class Lifecycle:
         if reuse is not None:
             return await self._apply(reuse, payload, out_path, story)
         message = (previous.error or {}).get("message") or f"{story}: its record cannot be read"
-        error = OutcomeUnknownError(
+        error = UnreadableRecordError(
             str(message),
             hint="look for its task among the last 24 hours' (the Model Studio console); if none is "
             "this story's, run the same command with --resubmit",
