@@ -16,7 +16,7 @@ from shotscript.compiler.references import (
     valid_url,
 )
 from shotscript.compiler.sizing import nearest_size
-from shotscript.compiler.suggest import did_you_mean
+from shotscript.compiler.suggest import did_you_mean, one_of
 from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol
 
 
@@ -36,11 +36,11 @@ def check_model_region(
     model_setting = None if model_override else story.settings.get("model")
     if model not in caps.models:
         span = model_setting.value_span if model_setting else None
-        sink.add("E401", span, value=model, help=did_you_mean(model, caps.models))
+        sink.add("E401", span, value=model, help=one_of(model, caps.models))
         model = ""
     if region not in caps.regions:
         s = story.settings["region"]
-        sink.add("E402", s.value_span, value=region, help=did_you_mean(region, caps.regions))
+        sink.add("E402", s.value_span, value=region, help=one_of(region, caps.regions))
         return model, ""
     r = caps.regions[region]
     if model and model not in r.models:
@@ -96,7 +96,7 @@ def check_parameters(story: Story, model: str, region: str, caps: Capabilities, 
         from shotscript.compiler.prompt import LANGS
 
         if lang.value not in LANGS:
-            sink.add("E410", lang.value_span, value=lang.value, help=did_you_mean(lang.value, LANGS))
+            sink.add("E410", lang.value_span, value=lang.value, help=one_of(lang.value, LANGS))
 
 
 def _pair_hint(size: str, protocol: Protocol) -> str:
