@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shotscript.compiler import checks, targets
+from shotscript.compiler import checks, input_limits, targets
 from shotscript.compiler.assemble import assemble, roles_of
 from shotscript.compiler.ast import NOWHERE, Setting, Span, Story
 from shotscript.compiler.checks import LocalProbe, RemoteProbe
@@ -200,15 +200,27 @@ def check_file(
     """Read, parse, check and compile one story file (see check_text for `model`, `local`, `remote`)."""
     shown = display_path(path)
     sink = Sink(shown)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        sink.add("E111", None, detail=f"cannot read {shown}: {e.strerror or e}")
-        return Result(shown, None, diagnostics=sink.sorted())
-    text = _decode(data, sink)
+    text = _read(path, sink)
     if text is None:
         return Result(shown, None, diagnostics=sink.sorted())
     return check_text(text, path, model=model, local=local, remote=remote)
+
+
+def _read(path: Path, sink: Sink) -> str | None:
+    """A story file's text, or None after saying why not; never more than the size limit is
+    read (a huge file is refused without holding it in memory)."""
+    most = input_limits.limits().file_bytes
+    try:
+        with path.open("rb") as f:
+            data = f.read(most + 1)
+            size = os.fstat(f.fileno()).st_size if len(data) > most else len(data)
+    except OSError as e:
+        sink.add("E111", None, detail=f"cannot read {display_path(path)}: {e.strerror or e}")
+        return None
+    if size > most:
+        sink.add("E112", Span.at(1, 1), size=size, max=most, help="split it into several stories")
+        return None
+    return _decode(data, sink)
 
 
 def iter_stories(paths: list[Path] | tuple[Path, ...]) -> Iterator[Path]:
@@ -248,11 +260,7 @@ def load(path: str | Path) -> Story:
     """Read and parse a story file; raise StoryError if it cannot be read as a story."""
     p = Path(path)
     sink = Sink(display_path(p))
-    try:
-        text = _decode(p.read_bytes(), sink)
-    except OSError as e:
-        sink.add("E111", None, detail=f"cannot read {p}: {e.strerror or e}")
-        raise StoryError(sink.sorted()) from None
+    text = _read(p, sink)
     if text is None:
         raise StoryError(sink.sorted())
     story = parse(text, sink, p.absolute())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -23,6 +24,19 @@ def test_a_file_over_the_size_limit_is_one_diagnostic() -> None:
     assert len(big.encode()) > limits().file_bytes
     assert codes(big) == [("E112", 1, 1)]
     assert codes(big.replace("shot 0-3s @a", "prompt: '@a'"), "s.yaml") == [("E112", 1, 1)]
+
+
+def test_a_huge_file_is_refused_having_read_no_more_than_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.shot"
+    with path.open("wb") as f:  # sparse: 2 GiB on the file system, nothing on the disk
+        f.truncate(2 << 30)
+    tracemalloc.start()
+    result = check_file(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < limits().file_bytes * 4  # the limit and a little, not the file
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [("E112", 1)]
+    assert str(2 << 30) in result.diagnostics[0].message.replace(",", "")
 
 
 def test_a_line_of_a_million_at_signs_is_one_diagnostic() -> None:
