@@ -150,6 +150,8 @@ def main() -> None:
     ap.add_argument("--stories", type=int, default=60_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save", type=Path, default=ROOT / "tests" / "fuzz-corpus")
+    ap.add_argument("--dump-over", type=float, default=None, metavar="SECONDS",
+                    help="also write inputs slower than this to DIR/slow-… (to study them)")
     args = ap.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load {os.getloadavg()[0]:.1f}")
@@ -192,6 +194,10 @@ def main() -> None:
                 traceback.print_exc()
             crashes[site] += 1
         elapsed = time.perf_counter() - start
+        if args.dump_over is not None and elapsed > args.dump_over:
+            args.save.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+            (args.save / f"slow-{digest}{suffix}").write_text(text, "utf-8", "surrogatepass")
         if elapsed > SLOW:
             # Timed again: a machine busy with other work can stall any one input.
             again = time.perf_counter()

@@ -12,9 +12,13 @@ if TYPE_CHECKING:
     from shotscript.batch.outcome import RenderOutcome
     from shotscript.batch.session import RenderRequest
     from shotscript.compiler.ast import Story
+    from shotscript.compiler.driver import Result
 
-__all__ = ["RenderRefused", "StoryError", "load", "loads", "render", "render_async"]
-__version__ = "0.1.0"
+from shotscript.facts.version import __version__
+
+__all__ = [
+    "RenderRefused", "StoryError", "__version__", "check_file", "load", "loads", "render", "render_async",
+]
 
 
 def load(path: str | Path) -> Story:
@@ -29,6 +33,16 @@ def loads(text: str, *, name: str = "story.shot") -> Story:
     from shotscript.compiler.driver import loads as _loads
 
     return _loads(text, name=name)
+
+
+def check_file(path: str | Path, *, model: str | None = None, probe_remote: bool = False) -> Result:
+    """Check and compile one story file as `shotscript check` does (local files probed, http(s)
+    ones with `probe_remote`; `model` retargets it); `.diagnostics`, `.payload`, `.ok`."""
+    from pathlib import Path
+
+    from shotscript.media.check import check_file as _check_file
+
+    return _check_file(Path(path), probe_remote=probe_remote, model=model)
 
 
 def _request(paths: str | Path | Sequence[str | Path], options: dict[str, object]) -> RenderRequest:

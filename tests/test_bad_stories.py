@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from shotscript.compiler.codes import CODES
-from shotscript.compiler.driver import check_file, check_text
+from shotscript.media.check import check_file, check_text
 
 BAD = Path(__file__).parent / "bad"
 FILES = sorted(p for p in BAD.iterdir() if p.suffix in (".shot", ".yaml"))

@@ -136,3 +136,14 @@ def test_python_dash_m_runs_the_cli() -> None:
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "error[E204]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unknown_region_model_or_lang_lists_the_valid_values(tmp_path: Path) -> None:
+    story = tmp_path / "s.shot"
+    story.write_text("model wan9\nregion shanghai\nlang fr\ncast\n  a image https://x.example/a.png\n"
+                     "prompt @a走路\n", "utf-8")
+    out = CliRunner().invoke(cli, ["check", "--format", "json", str(story)]).output
+    helps = {d["code"]: d["help"] for d in json.loads(out)[0]["diagnostics"]}
+    assert helps["E402"] == "use one of `beijing`, `singapore`, `virginia`"
+    assert helps["E410"] == "use one of `zh`, `en`"
+    assert "`wan2.7-r2v`" in helps["E401"] and "`wan2.6-r2v-flash`" in helps["E401"]

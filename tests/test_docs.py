@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 
 from click.testing import CliRunner
 
@@ -51,3 +52,10 @@ def test_quick_start_runs_the_main_job_on_the_shipped_stories() -> None:
     assert block
     command = block.group(1)
     assert "pip install" in command and "shotscript render stories/" in command
+
+
+def test_the_quick_command_leaves_out_exactly_the_slow_marker() -> None:
+    block = re.search(r"<!-- command:quick -->\n```sh\n(.*?)\n```", README, re.S)
+    assert block and block.group(1) == ".venv/bin/python -m pytest -q -m 'not slow'"
+    markers = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["pytest"]["ini_options"]
+    assert any(m.startswith("slow:") for m in markers["markers"])

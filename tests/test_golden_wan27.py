@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import shotscript
-from shotscript.compiler.driver import check_file, check_text
+from shotscript.media.check import check_file, check_text
 from tests.conftest import GOLDEN, ROOT, SHARED, STORIES
 from tests.make_media import tone
 

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shotscript.compiler.driver import check_file, find_stories
+from shotscript.compiler.driver import find_stories
+from shotscript.media.check import check_file
 from shotscript.runtime.download import probe_video
 from tests.conftest import STORIES
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shotscript.compiler.driver import check_file
+from shotscript.media.check import check_file
 from tests.media.conftest import pad_sparse, write_image, write_video
 
 # name in the cast, kind declared, how to make the file, the code and problem expected
@@ -52,3 +52,15 @@ def test_each_bad_reference_gets_one_diagnostic_at_its_cast_line(story: Path) ->
     # Five references is the limit: over it, E301 too; no other error is invented.
     assert {d.code for d in result.diagnostics if d.severity == "error"} <= {"E301", "E302", "E309",
                                                                              "E314"}
+
+
+def test_the_public_check_probes_files_and_the_compile_stage_alone_opens_none(story: Path) -> None:
+    import shotscript
+    from shotscript.compiler import driver
+
+    whole = [(d.code, d.span.line, d.span.column) for d in shotscript.check_file(story).diagnostics]
+    assert whole == [(d.code, d.span.line, d.span.column) for d in check_file(story).diagnostics]
+    assert {"E309", "E314"} <= {code for code, _, _ in whole}
+    # Without the media stage's probe the compiler only sees that the files exist.
+    compiled = [(d.code, d.span.line, d.span.column) for d in driver.check_file(story).diagnostics]
+    assert compiled == [c for c in whole if c[0] not in ("E309", "E314", "W506")]

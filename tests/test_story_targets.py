@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from shotscript.compiler.driver import check_file, find_stories
+from shotscript.compiler.driver import find_stories
 from shotscript.facts.capabilities import capabilities
+from shotscript.media.check import check_file
 from tests.conftest import STORIES
 
 TARGETS = ("wan2.6-r2v-flash", "wan2.7-r2v")

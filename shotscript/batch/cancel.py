@@ -54,4 +54,4 @@ def cancel_sync(request: RenderRequest, *, err: TextIO | None = None) -> RenderO
 
         asyncio.run(cancel_all())
     code = Exit.FAILED if any(r.error for r in results) else Exit.OK
-    return RenderOutcome(code, results, journal.path if journal else None)
+    return RenderOutcome(code, results, journal.path)

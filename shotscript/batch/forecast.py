@@ -89,7 +89,7 @@ def planned_rows(
     table: Table | None,
 ) -> Iterator[PlannedRow]:
     """Each story's row, its diagnostics printed and its action counted, as planning goes."""
-    from shotscript.cli.common import print_diagnostics
+    from shotscript.compiler.terminal import print_diagnostics
 
     for p in planned:
         row = p.row

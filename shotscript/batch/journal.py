@@ -410,7 +410,8 @@ class Journal:
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"not journal columns: {sorted(unknown)}")
-        sets, values = [], []
+        sets: list[str] = []
+        values: list[object] = []
         for name, value in changes.items():
             if name == "timings":
                 sets.append("timings = json_patch(timings, ?)")

@@ -17,8 +17,9 @@ from typing import Any
 from shotscript.batch import constants as C
 from shotscript.batch.cost import Durations, PriceTable, estimate, local_video_seconds
 from shotscript.batch.journal import PlannedRow
-from shotscript.compiler.driver import Result, check_file, find_stories
+from shotscript.compiler.driver import Result, find_stories
 from shotscript.compiler.payload import Payload
+from shotscript.media.check import check_file
 from shotscript.runtime.record import fingerprint
 
 

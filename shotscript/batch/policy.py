@@ -58,8 +58,8 @@ def after_error(
             return "reconcile" if task_id is None else "resume"
         case "submitting" | "done":
             return "give_up"
-        case _:  # a state this version does not know: leave it to the next run's reconciliation
-            return "give_up"
+        case _:  # a newer journal's state: the next run reconciles it
+            return "give_up"  # type: ignore[unreachable]
 
 
 def retry_delay(attempt: int, rand: float, scale: float = 1.0) -> float:

@@ -18,11 +18,11 @@ import jinja2
 from rich.console import Console
 from rich.table import Table
 
-from shotscript import __version__
 from shotscript.batch import constants as C
 from shotscript.batch.cost import billed_seconds_of, round_money
 from shotscript.batch.journal import Journal, JournalRow
 from shotscript.batch.thumbnails import thumbnail_path
+from shotscript.facts.version import __version__
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("shotscript.batch", "templates"),

@@ -166,7 +166,7 @@ class BatchRunner:
         """Render every story that needs it; return when all have ended (or on cancellation)."""
         try:
             for key, fingerprint, path, state in self.journal.work(self.options.run):
-                if not self._wanted(key, fingerprint, state):
+                if not self._wanted(key, fingerprint, state):  # type: ignore[arg-type]
                     continue
                 await self._acquire(key)
                 task = asyncio.create_task(self._story(key, fingerprint, Path(path)), name=key)
@@ -227,6 +227,8 @@ class BatchRunner:
                     attempts=attempt,
                     max_attempts=self.options.max_attempts,
                 )
+                if error.get("kind") == "unreadable_record":
+                    decision = "give_up"  # only the user can tell more: no retry within the run
                 if decision == "give_up":
                     self._finish_failed(key, fingerprint, state, error)
                     return
@@ -259,16 +261,16 @@ class BatchRunner:
             }
         self.stores.fingerprints[key] = fingerprint
         try:
-            result = await self.backend.render(payload, out_path, self._sink(key))
+            rendered = await self.backend.render(payload, out_path, self._sink(key))
         except RenderError as exc:
             return {**exc.to_dict(), "hint": exc.hint} if exc.hint else exc.to_dict()
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:  # a backend's bug must not end the batch: report it as the reason
             return {"kind": "internal", "message": f"{type(exc).__name__}: {exc}", "retryable": False}
-        if result.reused:
-            self.notes[key] = result.reused
-        if not result.billed_here:
+        if rendered.reused:
+            self.notes[key] = rendered.reused
+        if not rendered.billed_here:
             self._paid_elsewhere.add(key)
         return None
 
@@ -292,10 +294,10 @@ class BatchRunner:
             # --retry-failed or not, reconciles it first.
             self.journal.update(key, fingerprint, state="needs-attention", error=error)
             shown: State = "needs-attention"
-        elif state in ("submitted", "running", "downloading", "needs-attention"):
-            # A task may exist: the row keeps its state (a rerun resumes it) and the reason.
+        elif state in ("submitted", "running", "downloading"):
+            # A task exists: the row keeps its state (a rerun resumes it) and the reason.
             self.journal.update(key, fingerprint, error=error)
-            shown = "needs-attention" if state == "needs-attention" else "failed"
+            shown = "failed"
         else:
             self.journal.update(key, fingerprint, state="failed", error=error)
             shown = "failed"

@@ -74,9 +74,15 @@ class RegionRouter:
 
 
 def _backend(
-    options: BatchOptions, request: RenderRequest, stores: BatchStores, journal: Journal, pacer: Pacer
+    options: BatchOptions,
+    request: RenderRequest,
+    stores: BatchStores,
+    journal: Journal,
+    pacer: Pacer,
+    stack: contextlib.ExitStack,
 ) -> tuple[Backend, PacedTransport | None, str | None]:
-    """The backend of the run, the shared transport to close after, and the key to keep secret."""
+    """The backend of the run, the shared transport to close after, and the key to keep secret
+    (the ledger is closed with `stack`, when the run's lock and journal are)."""
     if options.backend == "preview":
         from shotscript.runtime.preview_backend import PreviewBackend
 
@@ -98,7 +104,7 @@ def _backend(
     from shotscript.runtime.ledger import LedgerError, open_ledger
 
     try:  # fail closed: without the ledger, no create is sent
-        ledger = open_ledger()
+        ledger = stack.enter_context(open_ledger())
     except LedgerError as exc:
         raise BatchError(str(exc), "move the damaged file aside only if you know what it held; "
                          "nothing was sent") from None  # fmt: skip
@@ -193,7 +199,7 @@ class Session:
             scale=scale,
         )
         stores = BatchStores(journal, options.out_dir)
-        backend, self._transport, secret = _backend(options, request, stores, journal, pacer)
+        backend, self._transport, secret = _backend(options, request, stores, journal, pacer, self._stack)
         journal.secret = secret
         tally = Tally(total=count, concurrency=concurrency)
         display = display_for(self.console.file, tally)  # type: ignore[arg-type]

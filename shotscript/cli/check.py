@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,22 @@ class _Tally:
                 f"({plural(self.errors, 'error')}, {plural(self.warnings, 'warning')})")
 
 
+def _stories(paths: tuple[Path, ...]) -> Iterator[Path]:
+    """The story files to check, as they are found; usage errors first for named files."""
+    from shotscript.compiler.driver import iter_stories
+
+    named = [p for p in paths if not p.is_dir()]
+    if named:
+        stories_in(tuple(named))  # a named file that is not a story: a usage error, up front
+    found = False
+    for p in paths:
+        for f in iter_stories((p,)):
+            found = True
+            yield f
+    if not found:
+        stories_in(paths)  # says that there are none, as every story command does
+
+
 def _internal_error(path: Path, e: Exception) -> Result:
     """A story the checker itself failed on, as one diagnostic (so the folder goes on)."""
     from shotscript.compiler.ast import Span
@@ -62,14 +79,12 @@ def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool, model: str | No
     alpha, bytes). `--model wan2.7-r2v` checks them for another model: every setting or
     input that model lacks is named. Exit status: 0 clean (warnings allowed), 1 errors, 2 usage.
     """
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     tally = _Tally()
     # Each story is printed as soon as it is checked and then dropped (JSON: one array,
     # written item by item), so a folder of 10,000 stories needs the memory of one.
-    if fmt == "json":
-        click.echo("[", nl=False)
-    for f in stories_in(paths):
+    for f in _stories(paths):
         try:
             r = check_file(f, probe_remote=probe_remote, model=model)
         except Exception as e:  # a bug; the fuzz tests hunt these, but one never stops a folder
@@ -81,7 +96,7 @@ def check(paths: tuple[Path, ...], fmt: str, probe_remote: bool, model: str | No
         if fmt == "json":
             item = {"path": r.path, "ok": r.ok, "diagnostics": [d.to_json() for d in r.diagnostics]}
             text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-            click.echo(("," if tally.stories > 1 else "") + "\n  " + text, nl=False)
+            click.echo(("," if tally.stories > 1 else "[") + "\n  " + text, nl=False)
         else:
             print_diagnostics(r)
     if fmt == "json":

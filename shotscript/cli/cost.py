@@ -56,7 +56,7 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
     from shotscript.batch.plan import batch_base, story_files
     from shotscript.batch.report import console_for, money
     from shotscript.cli.common import print_diagnostics
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     files = story_files(list(paths))
     if not files:

@@ -38,7 +38,7 @@ def fmt(paths: tuple[Path, ...], check_only: bool, to: str | None) -> None:
     prints each story converted to that spelling instead (`--to yaml` drops comments).
     Stories with syntax errors are left alone.
     """
-    from shotscript.compiler.driver import check_file
+    from shotscript.media.check import check_file
 
     files = stories_in(paths)
     unformatted: list[str] = []

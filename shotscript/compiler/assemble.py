@@ -7,7 +7,7 @@ from pathlib import Path
 from shotscript.compiler.ast import CastMember, Story, Text
 from shotscript.compiler.dialects import Dialect, dialect
 from shotscript.compiler.mentions import spell
-from shotscript.compiler.payload import Payload, PayloadMeta, Reference, ShotTiming
+from shotscript.compiler.payload import Payload, PayloadMeta, Reference, ReferenceKind, ShotTiming
 from shotscript.compiler.prompt import ShotText
 from shotscript.compiler.references import local_path, scheme
 from shotscript.compiler.sizing import Framing, settle
@@ -54,11 +54,11 @@ def values(story: Story, duration: int, frame: Framing) -> dict[str, object]:
     }
 
 
-def file_reference(name: str, role: str, kind: str, source: str, story: Story,
+def file_reference(name: str, role: str, kind: ReferenceKind, source: str, story: Story,
                    voice: Reference | None = None) -> Reference:
     """A reference as the runtime needs it: a URL as written, a local file resolved."""
     is_url = scheme(source) is not None
-    return Reference(name=name, role=role, kind=kind, source=source,  # type: ignore[arg-type]
+    return Reference(name=name, role=role, kind=kind, source=source,
                      url=source if is_url else None,
                      path=None if is_url else local_path(source, story.path).resolve(), voice=voice)
 

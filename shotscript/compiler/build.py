@@ -6,6 +6,7 @@ Both front ends call the same methods, so both spellings give the very same node
 from __future__ import annotations
 
 import math
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ from shotscript.compiler.suggest import did_you_mean
 
 _NAME = re.compile(r"[^\W\d]\w*")
 KINDS = ("video", "image")
-_PATH_PARTS = re.compile(r"[/\\]")
+# Separators as this system's file names have them (a `\` is part of a name on POSIX).
+_PATH_PARTS = re.compile(r"[/\\]" if os.sep == "\\" else "/")
 # Settings whose value is a file or URL, checked like a cast member's reference.
 _REFERENCE_SETTINGS = ("first_frame",)
 _WIDE_AT = re.compile(r"＠(\w+)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +16,12 @@ from shotscript.compiler.references import (
     valid_url,
 )
 from shotscript.compiler.sizing import nearest_size
-from shotscript.compiler.suggest import did_you_mean
-from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol, capabilities
+from shotscript.compiler.suggest import did_you_mean, one_of
+from shotscript.facts.capabilities import Capabilities, MediaLimits, Protocol
 
 
-def _names(values: object) -> str:
-    return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
+def _names(values: Iterable[object]) -> str:
+    return ", ".join(str(v) for v in values)
 
 
 def check_model_region(
@@ -36,11 +36,11 @@ def check_model_region(
     model_setting = None if model_override else story.settings.get("model")
     if model not in caps.models:
         span = model_setting.value_span if model_setting else None
-        sink.add("E401", span, value=model, help=did_you_mean(model, caps.models))
+        sink.add("E401", span, value=model, help=one_of(model, caps.models))
         model = ""
     if region not in caps.regions:
         s = story.settings["region"]
-        sink.add("E402", s.value_span, value=region, help=did_you_mean(region, caps.regions))
+        sink.add("E402", s.value_span, value=region, help=one_of(region, caps.regions))
         return model, ""
     r = caps.regions[region]
     if model and model not in r.models:
@@ -96,7 +96,7 @@ def check_parameters(story: Story, model: str, region: str, caps: Capabilities, 
         from shotscript.compiler.prompt import LANGS
 
         if lang.value not in LANGS:
-            sink.add("E410", lang.value_span, value=lang.value, help=did_you_mean(lang.value, LANGS))
+            sink.add("E410", lang.value_span, value=lang.value, help=one_of(lang.value, LANGS))
 
 
 def _pair_hint(size: str, protocol: Protocol) -> str:
@@ -145,11 +145,20 @@ class Source:
     span: Span
 
 
-_KIND_WORDS = {"audio": "a voice"}
+KIND_WORDS = {"audio": "a voice"}
 
 
-def _article(kind: str) -> str:
-    return _KIND_WORDS.get(kind) or (f"an {kind}" if kind[0] in "aeiou" else f"a {kind}")
+def article(kind: str) -> str:
+    """`an image`, `a video`, `a voice`: a kind as messages name it."""
+    return KIND_WORDS.get(kind) or (f"an {kind}" if kind[0] in "aeiou" else f"a {kind}")
+
+
+# A look inside a local file the story refers to (it exists), reported on the sink. The
+# compiler opens no media: the media stage lends this (shotscript.media.check); without it,
+# local files are only checked to exist.
+LocalProbe = Callable[[Source, Path, Mapping[str, MediaLimits], Sink], None]
+# A look at the http(s) files of a story (`--probe-remote`), with the target's media limits.
+RemoteProbe = Callable[[Story, Sink, Mapping[str, MediaLimits]], None]
 
 
 def sources(story: Story) -> list[Source]:
@@ -166,7 +175,9 @@ def sources(story: Story) -> list[Source]:
     return out
 
 
-def _check_source(src: Source, story: Story, media: Mapping[str, MediaLimits], sink: Sink) -> None:
+def _check_source(
+    src: Source, story: Story, media: Mapping[str, MediaLimits], sink: Sink, probe: LocalProbe | None
+) -> None:
     sch = scheme(src.source)
     if sch is not None:
         if sch not in URL_SCHEMES:
@@ -178,40 +189,32 @@ def _check_source(src: Source, story: Story, media: Mapping[str, MediaLimits], s
             return
         by_ext = kind_by_extension(src.source, media)
         if by_ext and by_ext != src.kind:
-            sink.add("W505", src.span, name=src.name, kind=_KIND_WORDS.get(src.kind, src.kind),
-                     actual=_article(by_ext))
+            sink.add("W505", src.span, name=src.name, kind=KIND_WORDS.get(src.kind, src.kind),
+                     actual=article(by_ext))
         return
     path = local_path(src.source, story.path)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as e:  # a folder on the way that may not be read, a path too long
+        sink.add("E308", src.span, path=f"{src.source} ({e.strerror or e})",
+                 help="paths are relative to the story file's folder")
+        return
+    if not found:
         sink.add("E308", src.span, path=src.source,
                  help="paths are relative to the story file's folder")
         return
-    _check_media(src, path, media, sink)
-
-
-def _check_media(src: Source, path: Path, media: Mapping[str, MediaLimits], sink: Sink) -> None:
-    """Probe a local file (PyAV, Pillow) and report what the service would refuse."""
-    from shotscript.media import check_reference, probe  # PyAV: only for local files
-
-    info = probe(path)
-    for problem in check_reference(info, src.kind, media):
-        if problem.code == "media-kind-mismatch":
-            actual = info.kind
-            wanted = ", ".join(f".{e}" for e in media[src.kind].extensions)
-            declare = (f"declare it as `{actual}`" if actual in ("image", "video") and src.kind != "audio"
-                       and src.name != "first_frame" else f"use a {wanted} file")
-            sink.add("E309", src.span, name=src.name, kind=_KIND_WORDS.get(src.kind, src.kind),
-                     path=src.source, actual=_article(actual), help=declare)
-        else:
-            code = "E314" if problem.severity == "error" else "W506"
-            sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
+    if probe is not None:
+        probe(src, path, media, sink)
 
 
 _CAST_ERRORS = {"E305", "E306", "E312", "E313", "E106", "E117"}
 
 
-def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: Sink) -> None:
-    """Reference counts, kinds allowed in the region, sources usable, mentions used."""
+def check_cast(
+    story: Story, model: str, region: str, caps: Capabilities, sink: Sink, probe: LocalProbe | None = None
+) -> None:
+    """Reference counts, kinds allowed in the region, sources usable (local files looked into
+    with `probe`), mentions used."""
     cast = story.cast
     protocol = caps.protocol_of(model)
     lo, hi = protocol.limit("references_min"), protocol.limit("references_max")
@@ -240,7 +243,7 @@ def check_cast(story: Story, model: str, region: str, caps: Capabilities, sink: 
     # Inputs the target lacks are reported by targets.py; their files are not probed.
     files = [s for s in sources(story) if s.kind in protocol.media]
     for src in files:
-        _check_source(src, story, protocol.media, sink)
+        _check_source(src, story, protocol.media, sink, probe)
     local = [s for s in files if scheme(s.source) is None]
     if region and local and not caps.regions[region].uploads:
         up = [r.name for r in caps.regions.values() if r.uploads]
@@ -270,19 +273,7 @@ def check_structure(story: Story, sink: Sink) -> None:
 
 
 
-def check_remote_references(story: Story, sink: Sink, media: Mapping[str, MediaLimits] | None = None) -> None:
-    """Fetch the start of each http(s) file (references, voices, first frame; ranged GETs) and
-    report what the service may fail to fetch or refuse: unreachable, an error status, not
-    media, a private host. `media`: the target's limits (default: the default model's)."""
-    from shotscript.media.remote import check_remote, probe_remote  # network: only when asked
-
-    table = media if media is not None else capabilities().media
-    files = [s for s in sources(story)
-             if s.kind in table and scheme(s.source) in ("http", "https") and valid_url(s.source)]
-    if not files:
-        return
-    for src, info in zip(files, probe_remote([s.source for s in files]), strict=True):
-        for problem in check_remote(info, src.kind, table):
-            code = "E314" if problem.severity == "error" else "W506"
-            sink.add(code, src.span, detail=f"{problem.message} [{problem.code}]", help=problem.help)
-
+def remote_sources(story: Story, media: Mapping[str, MediaLimits]) -> list[Source]:
+    """The http(s) files of a story the target takes (references, voices, first frame)."""
+    return [s for s in sources(story)
+            if s.kind in media and scheme(s.source) in ("http", "https") and valid_url(s.source)]

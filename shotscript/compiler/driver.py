@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shotscript.compiler import checks, targets
+from shotscript.compiler import checks, input_limits, targets
 from shotscript.compiler.assemble import assemble, roles_of
 from shotscript.compiler.ast import NOWHERE, Setting, Span, Story
+from shotscript.compiler.checks import LocalProbe, RemoteProbe
 from shotscript.compiler.diagnostics import Diagnostic, Sink, StoryError, display_path
 from shotscript.compiler.dialects import dialect
 from shotscript.compiler.folder_config import folder_config
@@ -85,8 +88,10 @@ class Checked:
     slots: list[Slot] | None
 
 
-def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Checked:
-    """Every check of the story, in order; the findings go to `sink`."""
+def _check(
+    story: Story, sink: Sink, caps: Capabilities, model: str | None = None, local: LocalProbe | None = None
+) -> Checked:
+    """Every check of the story, in order (local files looked into with `local`); findings go to `sink`."""
     defaults = folder_config(story.path, sink).settings
     if defaults:  # the story's own settings win over its folders'
         story = replace(story, settings={**defaults, **story.settings})
@@ -101,13 +106,13 @@ def _check(story: Story, sink: Sink, caps: Capabilities, model: str | None = Non
     duration = effective_duration(
         story.shots,
         set_duration if isinstance(set_duration, int) else None,
-        int(caps.defaults["duration"]),  # type: ignore[call-overload]
+        caps.default_duration,
     )
     slots = lay_out(story.shots, duration, sink) if story.shots else None
     if slots is not None:
         check_slots(slots, duration, sink, story.shots)
     checks.check_duration(duration, story, model_name, region, caps, sink)
-    checks.check_cast(story, model_name, region, caps, sink)
+    checks.check_cast(story, model_name, region, caps, sink, local)
     return Checked(story, model_name, region, duration, slots)
 
 
@@ -126,7 +131,7 @@ def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str
     limit = protocol.limit("prompt_chars")
     if len(prompt) > limit:
         # Point at the shot that crosses the limit (or the prompt of a shotless story).
-        span = story.prompt.span if story.prompt else story.shots[0].span
+        span = (story.prompt or (story.shots[0] if story.shots else story.intro) or story).span
         for k in range(1, len(shot_texts) + 1):
             if len(render(lang, intro, shot_texts[:k], "", protocol.name)) > limit:
                 span = story.shots[k - 1].span
@@ -142,9 +147,11 @@ def _compose(c: Checked, lang: str, sink: Sink, caps: Capabilities) -> tuple[str
     return prompt, shot_texts
 
 
-def _build_payload(story: Story, sink: Sink, caps: Capabilities, model: str | None = None) -> Payload | None:
+def _build_payload(
+    story: Story, sink: Sink, caps: Capabilities, model: str | None = None, local: LocalProbe | None = None
+) -> Payload | None:
     """Run the checks and, if nothing is wrong, build the payload."""
-    c = _check(story, sink, caps, model)
+    c = _check(story, sink, caps, model, local)
     lang = str(c.story.value("lang") or caps.defaults["lang"])
     if lang not in LANGS:
         return None  # reported by the checks
@@ -160,54 +167,84 @@ def check_text(
     path: Path | None = None,
     name: str | None = None,
     *,
-    probe_remote: bool = False,
     model: str | None = None,
+    local: LocalProbe | None = None,
+    remote: RemoteProbe | None = None,
 ) -> Result:
     """Parse, check and compile story text; every finding is in the result.
 
-    With `probe_remote`, http(s) references are fetched (their first bytes) and checked too.
     `model` (the `--model` flag) targets another model than the story and its folder name.
+    `local` and `remote` look inside the files the story refers to (the media stage lends
+    them: shotscript.media.check); without them files are not opened or fetched.
     """
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
-    payload = _build_payload(story, sink, capabilities(), model) if story is not None else None
-    if story is not None and probe_remote:
+    payload = _build_payload(story, sink, capabilities(), model, local) if story is not None else None
+    if story is not None and remote is not None:
         caps = capabilities()
         target = payload.model if payload else str(model or story.value("model") or caps.defaults["model"])
-        checks.check_remote_references(story, sink, caps.protocol_of(target).media)
+        remote(story, sink, caps.protocol_of(target).media)
         if sink.errors:
             payload = None
     return Result(shown, text, story, payload, sink.sorted())
 
 
-def check_file(path: Path, *, probe_remote: bool = False, model: str | None = None) -> Result:
-    """Read, parse, check and compile one story file (see check_text for `probe_remote`, `model`)."""
+def check_file(
+    path: Path,
+    *,
+    model: str | None = None,
+    local: LocalProbe | None = None,
+    remote: RemoteProbe | None = None,
+) -> Result:
+    """Read, parse, check and compile one story file (see check_text for `model`, `local`, `remote`)."""
     shown = display_path(path)
     sink = Sink(shown)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        sink.add("E111", None, detail=f"cannot read {shown}: {e.strerror or e}")
-        return Result(shown, None, diagnostics=sink.sorted())
-    text = _decode(data, sink)
+    text = _read(path, sink)
     if text is None:
         return Result(shown, None, diagnostics=sink.sorted())
-    return check_text(text, path, probe_remote=probe_remote, model=model)
+    return check_text(text, path, model=model, local=local, remote=remote)
+
+
+def _read(path: Path, sink: Sink) -> str | None:
+    """A story file's text, or None after saying why not; never more than the size limit is
+    read (a huge file is refused without holding it in memory)."""
+    most = input_limits.limits().file_bytes
+    try:
+        with path.open("rb") as f:
+            data = f.read(most + 1)
+            size = os.fstat(f.fileno()).st_size if len(data) > most else len(data)
+    except OSError as e:
+        sink.add("E111", None, detail=f"cannot read {display_path(path)}: {e.strerror or e}")
+        return None
+    if size > most:
+        sink.add("E112", Span.at(1, 1), size=size, max=most, help="split it into several stories")
+        return None
+    return _decode(data, sink)
+
+
+def iter_stories(paths: list[Path] | tuple[Path, ...]) -> Iterator[Path]:
+    """Story files named or found under the given folders, lazily: recursively, each folder's
+    entries in natural order (v2 before v10), one directory listing at a time."""
+    for p in paths:
+        yield from (_walk(p) if p.is_dir() else (p,))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: natural_key(e.name))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(Path(entry.path))
+        elif os.path.splitext(entry.name)[1].lower() in STORY_SUFFIXES and entry.is_file():
+            yield Path(entry.path)
 
 
 def find_stories(paths: list[Path]) -> list[Path]:
-    """Story files named or found under the given folders (recursively; v2 before v10)."""
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found.extend(sorted(
-                (f for f in p.rglob("*") if f.suffix.lower() in STORY_SUFFIXES and f.is_file()),
-                key=lambda f: natural_key(f.relative_to(p).as_posix()),
-            ))
-        else:
-            found.append(p)
-    return found
+    """Story files named or found under the given folders (see iter_stories), as a list."""
+    return list(iter_stories(paths))
 
 
 def loads(text: str, *, name: str = "story.shot") -> Story:
@@ -223,11 +260,7 @@ def load(path: str | Path) -> Story:
     """Read and parse a story file; raise StoryError if it cannot be read as a story."""
     p = Path(path)
     sink = Sink(display_path(p))
-    try:
-        text = _decode(p.read_bytes(), sink)
-    except OSError as e:
-        sink.add("E111", None, detail=f"cannot read {p}: {e.strerror or e}")
-        raise StoryError(sink.sorted()) from None
+    text = _read(p, sink)
     if text is None:
         raise StoryError(sink.sorted())
     story = parse(text, sink, p.absolute())
@@ -236,11 +269,11 @@ def load(path: str | Path) -> Story:
     return story
 
 
-def compile_story(story: Story, model: str | None = None) -> Payload:
-    """Check a story and compile it (for `model` when given); raise StoryError with every
-    diagnostic if it has errors."""
+def compile_story(story: Story, model: str | None = None, local: LocalProbe | None = None) -> Payload:
+    """Check a story and compile it (for `model` when given; local files looked into with
+    `local`); raise StoryError with every diagnostic if it has errors."""
     sink = Sink(display_path(story.path) if story.path else "<story>")
-    payload = _build_payload(story, sink, capabilities(), model)
+    payload = _build_payload(story, sink, capabilities(), model, local)
     if payload is None:
         raise StoryError(sink.sorted(), _source(story))
     return payload

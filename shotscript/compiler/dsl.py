@@ -105,7 +105,7 @@ def _build(tree: Tree, b: StoryBuilder, text: str = "") -> None:
         head_span = token_span(keyword)
         if st.data == "cast":
             if kids[0] is not None:
-                b.sink.add("E101", token_span(kids[0]),  # type: ignore[arg-type]
+                b.sink.add("E101", token_span(kids[0]),
                            detail="cast members go on their own indented lines",
                            help="write `cast` alone, then one `  name video|image source` per line")
             if not b.once("cast", head_span):

@@ -32,7 +32,7 @@ class Names(tuple[str, ...]):
     bad: tuple[str, ...]  # names that are not words (reported at their cast line)
 
     def __new__(cls, names: Sequence[str]) -> Names:
-        self = super().__new__(cls, names)
+        self = super().__new__(cls, (n for n in names if n))  # "" names nothing
         self.members = frozenset(self)
         self.lengths = tuple(sorted({len(n) for n in self}, reverse=True))
         self.bad = tuple(n for n in self if not _WORD_RUN.fullmatch(n))
@@ -62,7 +62,7 @@ def resolve(word: str, names: Sequence[str]) -> str | None:
         return None
     best: str | None = None
     for name in names:
-        if not word.startswith(name) or (best is not None and len(name) <= len(best)):
+        if not name or not word.startswith(name) or (best is not None and len(name) <= len(best)):
             continue
         rest = word[len(name) :]
         if rest and _ASCII_WORD.match(name[-1]) and _ASCII_WORD.match(rest[0]):

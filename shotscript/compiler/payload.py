@@ -11,7 +11,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from shotscript.facts.service import is_upload_url
 
@@ -22,10 +22,12 @@ class _Copy:
     """`model_copy(update=…)` for callers written when these were pydantic models."""
 
     __slots__ = ()
+    # Every subclass is a dataclass: this makes `self` one for the type checker.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
-    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with some fields replaced (the same as `dataclasses.replace`)."""
-        return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
+        return dataclasses.replace(self, **(update or {}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,15 +170,14 @@ class Payload(_Copy):
     def with_uploads(self, urls: dict[str, str]) -> Payload:
         """A copy whose local files (by reference name) are replaced by uploaded `oss://` URLs."""
 
-        def up(r: Reference | None) -> Reference | None:
-            if r is None:
-                return None
-            voice = up(r.voice)
+        def up(r: Reference) -> Reference:
+            voice = up(r.voice) if r.voice is not None else None
             url = urls.get(r.name, r.url)
             return dataclasses.replace(r, url=url, voice=voice) if (url, voice) != (r.url, r.voice) else r
 
         refs = tuple(up(r) for r in self.meta.references)
-        meta = dataclasses.replace(self.meta, references=refs, first_frame=up(self.meta.first_frame))  # type: ignore[arg-type]
+        first = self.meta.first_frame
+        meta = dataclasses.replace(self.meta, references=refs, first_frame=up(first) if first else None)
         from shotscript.compiler.dialects import dialect
 
         return dataclasses.replace(self, input=dialect(meta.protocol).reemit(self.input, meta), meta=meta)

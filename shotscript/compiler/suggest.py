@@ -25,3 +25,11 @@ def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str 
     """`did you mean `x`?` for the closest option, or None."""
     best = closest(word, options, cutoff)
     return f"did you mean `{best}`?" if best else None
+
+
+def one_of(word: str, options: Iterable[str]) -> str:
+    """The closest option, if any, and every valid one: for values from a short closed list."""
+    options = list(options)
+    valid = "one of " + ", ".join(f"`{o}`" for o in options)
+    best = did_you_mean(word, options)
+    return f"{best} ({valid})" if best else f"use {valid}"

@@ -87,7 +87,7 @@ def _survey(root: Node, limit: int) -> tuple[int, list[Node]]:
 def _first_alias(text: str) -> Span:
     """Where the document's first alias (`*name`) is."""
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
             m = event.start_mark
             return Span.at(m.line + 1, m.column + 1, len(event.anchor or "") + 1)
     return Span.at(1, 1)

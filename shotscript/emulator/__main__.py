@@ -1,5 +1,5 @@
 """`python -m shotscript.emulator [flags]`: the same as `shotscript emulate [flags]`."""
 
-from shotscript.cli.emulate import emulate
+from shotscript.emulator.command import emulate
 
 emulate(prog_name="python -m shotscript.emulator")

@@ -23,7 +23,7 @@ _transports: dict[tuple[str, int], asyncio.BaseTransport] = {}
 class TrackingH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, plus a record of which transport serves which client."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Remember the transport under the client address the ASGI scope will carry."""
         super().connection_made(transport)  # type: ignore[arg-type]
         sock: Any = transport.get_extra_info("socket")
@@ -43,7 +43,7 @@ class TrackingH11Protocol(H11Protocol):
 def transport_of(scope: Scope) -> asyncio.BaseTransport | None:
     """The transport serving this request, when running under `TrackingH11Protocol`."""
     client = scope.get("client")
-    return _transports.get(tuple(client)) if client else None  # type: ignore[arg-type]
+    return _transports.get(tuple(client)) if client else None
 
 
 async def abort(scope: Scope, receive: Receive, *, reset: bool) -> None:

@@ -96,7 +96,7 @@ def kind_by_extension(url: str, media: dict[str, MediaLimits]) -> Kind | None:
     suffix = PurePosixPath(urlparse(url).path).suffix.lower().lstrip(".")
     for kind in ("video", "image", "audio"):
         if kind in media and suffix in media[kind].extensions:
-            return kind  # type: ignore[return-value]
+            return kind
     return None
 
 

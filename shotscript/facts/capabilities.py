@@ -113,6 +113,13 @@ class Capabilities:
     regions: dict[str, Region]
 
     @property
+    def default_duration(self) -> int:
+        """The seconds a story gets when it sets no duration and not every shot is timed."""
+        value = self.defaults["duration"]
+        assert isinstance(value, int), "capabilities.toml: defaults.duration is whole seconds"
+        return value
+
+    @property
     def default_protocol(self) -> Protocol:
         """The protocol of the default model (what a story without `model` targets)."""
         return self.protocols[self.models[str(self.defaults["model"])].protocol]

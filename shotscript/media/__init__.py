@@ -1,16 +1,6 @@
-"""Reference media: what a file or URL really is, and whether the service will take it."""
+"""Reference media: what a file or URL really is, and whether the service will take it.
 
-from shotscript.media.billing import billed_input_seconds
-from shotscript.media.limits import check_reference
-from shotscript.media.probe import MediaInfo, probe, probe_bytes
-from shotscript.media.problems import REGISTRY, Problem
-
-__all__ = [
-    "REGISTRY",
-    "MediaInfo",
-    "Problem",
-    "billed_input_seconds",
-    "check_reference",
-    "probe",
-    "probe_bytes",
-]
+`check` (the whole check of a story: compile-stage checks plus its files), `probe` (PyAV,
+Pillow), `limits` and `remote` (ranged GETs), `billing`, `problems`. Nothing is imported here,
+so that `shotscript.media.check` on a story without local files loads no PyAV.
+"""

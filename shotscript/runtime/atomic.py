@@ -137,11 +137,14 @@ def replace_in(dir_fd: int, src: str, dst: str, shown: Path) -> None:
     try:
         refuse_link_at(dir_fd, dst, shown)
         os.replace(src, dst, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        os.fsync(dir_fd)
     except OutputError:
         raise
     except OSError as exc:
         raise output_error(exc, shown) from None
+    # Durable rename where the file system can say so (some refuse fsync on a folder: the
+    # file is in place all the same).
+    with contextlib.suppress(OSError):
+        os.fsync(dir_fd)
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600, root: Path | None = None) -> None:

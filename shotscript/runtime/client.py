@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal, cast, get_args
+from datetime import datetime
+from typing import Any
 
 import httpx
 
-from shotscript import __version__
+from shotscript.facts.version import __version__
 from shotscript.runtime import constants as C
+from shotscript.runtime.answers import (
+    API_TZ,
+    TASK_STATUSES,
+    ListedTask,
+    RequestRecord,
+    TaskCreated,
+    TaskSnapshot,
+    TaskStatus,
+    UploadPolicy,
+    api_time,
+    body_request_id,
+    check_task_id,
+    decoded,
+    header_request_id,
+    listed,
+    now_utc,
+    number_of,
+    parse_api_time,
+    parse_status,
+    text_of,
+    valid_task_id,
+)
 from shotscript.runtime.errors import (
     APIConnectionError,
     APIError,
@@ -32,109 +51,18 @@ from shotscript.runtime.retry_policy import parse_retry_after, proves_not_create
 from shotscript.runtime.settings import RuntimeSettings, is_loopback
 from shotscript.runtime.url_policy import UrlPolicy
 
-TaskStatus = Literal["PENDING", "RUNNING", "SUSPENDED", "SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"]
-TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
+# The answers' records and readers live in answers.py; importers of the client find them here.
+__all__ = [
+    "API_TZ", "TASK_STATUSES", "DashScopeClient", "ListedTask", "RequestRecord", "TaskCreated",
+    "TaskSnapshot", "TaskStatus", "UploadPolicy", "api_time", "check_task_id", "connection_error",
+    "now_utc", "parse_api_time", "parse_status", "valid_task_id",
+]
 
 Sleep = Callable[[float], Awaitable[None]]
-API_TZ = timezone(timedelta(hours=C.API_UTC_OFFSET_HOURS))
 
 # httpx errors raised before a single byte of the request left this machine: sending again
 # cannot duplicate anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-_TASK_ID = re.compile(C.TASK_ID_PATTERN)
-
-
-def valid_task_id(value: object) -> bool:
-    """Whether a value is a task id as the service issues them (safe to put into a URL)."""
-    return isinstance(value, str) and _TASK_ID.fullmatch(value) is not None
-
-
-def check_task_id(task_id: str) -> str:
-    """The task id, or a ProtocolError before a malformed one (`../x`) reaches a URL."""
-    if not valid_task_id(task_id):
-        raise ProtocolError(
-            f"task id {task_id!r} is not one the service issues; refusing to use it",
-            hint="the record or the server's answer is damaged: check the Model Studio console",
-        )
-    return task_id
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """One answered API request: what it was and the id the service gave it."""
-
-    operation: str
-    status: int
-    request_id: str | None
-
-
-@dataclass(frozen=True)
-class TaskCreated:
-    """The answer to a create: the task id to poll."""
-
-    task_id: str
-    status: str
-    request_id: str | None
-
-
-@dataclass(frozen=True)
-class TaskSnapshot:
-    """One poll's view of a task (the signed video URL is kept out of every record)."""
-
-    task_id: str
-    status: TaskStatus
-    request_id: str | None
-    output: dict[str, Any] = field(repr=False)
-    usage: dict[str, Any]
-
-    @property
-    def video_url(self) -> str | None:
-        """The signed result URL of a SUCCEEDED task."""
-        url = self.output.get("video_url")
-        return str(url) if url else None
-
-    def times(self) -> dict[str, str]:
-        """The service's own timestamps (submit, scheduled, end) that are present."""
-        keys = ("submit_time", "scheduled_time", "end_time")
-        return {k: str(self.output[k]) for k in keys if self.output.get(k)}
-
-
-@dataclass(frozen=True)
-class ListedTask:
-    """One row of the task list."""
-
-    task_id: str
-    status: str
-    model: str | None
-    request_id: str | None
-    created: float | None  # epoch seconds
-    raw: dict[str, Any] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class UploadPolicy:
-    """A temporary-upload credential from `GET /uploads?action=getPolicy`."""
-
-    upload_host: str
-    upload_dir: str
-    form: dict[str, str] = field(repr=False)
-    expires_in: float | None
-    max_bytes: int | None
-
-
-def parse_status(value: object, *, task_id: str) -> TaskStatus:
-    """The task status as the closed Literal, or a ProtocolError for anything else."""
-    if isinstance(value, str) and value in TASK_STATUSES:
-        return cast(TaskStatus, value)  # get_args loses the Literal: the check above is it
-    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"
-    raise ProtocolError(f"task {task_id}: unexpected status {shown}", task_id=task_id)
-
-
-def api_time(moment: datetime) -> str:
-    """A moment in the form the task list filters take, in the API's time zone."""
-    return moment.astimezone(API_TZ).strftime(C.LIST_TIME_FORMAT)
-
-
 def connection_error(exc: httpx.TransportError, operation: str) -> APIConnectionError:
     """The typed error for a request that got no HTTP answer."""
     sent = not isinstance(exc, _NOT_SENT)
@@ -263,7 +191,7 @@ class DashScopeClient:
                 error = _answer_error(exc, operation, limits.max_redirects)
             else:
                 request_id = redact_optional(
-                    _header_request_id(response) or _body_request_id(response)
+                    header_request_id(response) or body_request_id(response)
                 )
                 if response.is_success:
                     self.requests.append(RequestRecord(operation, response.status_code, request_id))
@@ -325,7 +253,7 @@ class DashScopeClient:
         )
 
     def _error(self, response: httpx.Response, request_id: str | None) -> APIError:
-        body: Any = _decoded(response)
+        body: Any = decoded(response)
         if body is None:
             body = response.content[:300].decode("utf-8", "replace")
         return error_from_response(
@@ -335,7 +263,7 @@ class DashScopeClient:
     @staticmethod
     def _json(response: httpx.Response, operation: str) -> dict[str, Any]:
         """The answer's JSON object, every string in it redacted; ProtocolError otherwise."""
-        data = _decoded(response)
+        data = decoded(response)
         if not isinstance(data, dict):
             raise ProtocolError(f"{operation}: the API answered {response.status_code} without a JSON object")
         clean: dict[str, Any] = redact_tree(data)
@@ -355,14 +283,14 @@ class DashScopeClient:
         answer = data.get("output")
         output: dict[str, Any] = answer if isinstance(answer, dict) else {}
         task_id = output.get("task_id")
-        request_id = _text(data.get("request_id"))
+        request_id = text_of(data.get("request_id"))
         if not task_id:
             raise ProtocolError("create: the answer has no task id", request_id=request_id)
         if not valid_task_id(task_id):
             # The task may exist (and be billed): an unknown outcome, which reconciling settles.
             raise ProtocolError(f"create: the answer's task id {str(task_id)[:80]!r} is malformed",
                                 request_id=request_id)
-        return TaskCreated(str(task_id), _text(output.get("task_status")) or "PENDING", request_id)
+        return TaskCreated(str(task_id), text_of(output.get("task_status")) or "PENDING", request_id)
 
     async def get_task(self, task_id: str) -> TaskSnapshot:
         """One poll of a task."""
@@ -377,7 +305,7 @@ class DashScopeClient:
         return TaskSnapshot(
             task_id=task_id,  # the id asked for: an answer cannot swap it for another
             status=status,
-            request_id=_text(data.get("request_id")),
+            request_id=text_of(data.get("request_id")),
             output=output,
             usage=dict(usage or {}),
         )
@@ -416,7 +344,7 @@ class DashScopeClient:
         if not isinstance(rows, list):
             rows = []
         # A row whose id could not be polled safely is no candidate for anything.
-        return [_listed(row) for row in rows if isinstance(row, dict) and valid_task_id(row.get("task_id"))]
+        return [listed(row) for row in rows if isinstance(row, dict) and valid_task_id(row.get("task_id"))]
 
     async def get_upload_policy(self, model: str) -> UploadPolicy:
         """A credential for uploading local files bound to `model`."""
@@ -443,8 +371,8 @@ class DashScopeClient:
             host, upload_dir = str(output["upload_host"]), str(output["upload_dir"])
         except KeyError as exc:
             raise ProtocolError(f"upload policy: missing field {exc}") from None
-        expires = _number(output.get("expire_in_seconds"))
-        max_mb = _number(output.get("max_file_size_mb"))
+        expires = number_of(output.get("expire_in_seconds"))
+        max_mb = number_of(output.get("max_file_size_mb"))
         return UploadPolicy(
             upload_host=host,
             upload_dir=upload_dir.rstrip("/"),
@@ -474,87 +402,3 @@ def _too_long(error: APIError, wait: float, cap: float, operation: str) -> Retry
     retry.retry_after = wait
     return retry
 
-
-def _decoded(response: httpx.Response) -> Any:
-    """The answer's JSON, or None when it is not JSON or nested deeper than any API answer."""
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):
-        return None
-    return data if _depth(data) <= C.MAX_ANSWER_DEPTH else None
-
-
-def _depth(value: Any) -> int:
-    """How deeply containers nest in a decoded JSON value (iteratively: no recursion limit)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > C.MAX_ANSWER_DEPTH:
-                break
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def _text(value: object) -> str | None:
-    """A server-given scalar as a string (already redacted by _json), None when absent."""
-    if value is None or value == "" or isinstance(value, dict | list):
-        return None
-    return str(value)
-
-
-def _number(value: object) -> float | None:
-    """A finite number from the answer, or None (booleans and infinities are no numbers)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) and value >= 0 else None
-
-
-def _header_request_id(response: httpx.Response) -> str | None:
-    return response.headers.get("x-request-id") or None
-
-
-def _body_request_id(response: httpx.Response) -> str | None:
-    if "json" not in response.headers.get("content-type", ""):
-        return None
-    data = _decoded(response)
-    rid = data.get("request_id") if isinstance(data, dict) else None
-    return _text(rid)
-
-
-def parse_api_time(value: object) -> float | None:
-    """Epoch seconds from an API time: epoch ms (task list), or `YYYY-MM-DD HH:MM:SS[.mmm]`
-    / `YYYYMMDDhhmmss` in the API's time zone; None when unreadable."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if not math.isfinite(value) or abs(value) > 1e15:
-            return None
-        return value / 1000.0 if value > 1e11 else float(value)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.isascii() and text.isdigit() and len(text) != 14:
-        return parse_api_time(int(text)) if len(text) <= 20 else None
-    for fmt in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", C.LIST_TIME_FORMAT):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=API_TZ).timestamp()
-        except ValueError:
-            continue
-    return None
-
-
-def _listed(row: dict[str, Any]) -> ListedTask:
-    created = row.get("gmt_create") or row.get("submit_time")
-    return ListedTask(
-        task_id=str(row["task_id"]),
-        status=_text(row.get("status") or row.get("task_status")) or "",
-        model=_text(row.get("model_name") or row.get("model")),
-        request_id=_text(row.get("request_id")),
-        created=parse_api_time(created),
-        raw=row,
-    )
-
-
-def now_utc() -> datetime:
-    """The current time, time-zone aware (a seam for tests)."""
-    return datetime.now(UTC)

@@ -116,6 +116,13 @@ class OutcomeUnknownError(RenderError):
     exit_code = C.EXIT_ATTENTION
 
 
+class UnfollowableCreateError(OutcomeUnknownError):
+    """The service accepted a create but its answer gives no task id that can be followed: a
+    task exists (and may be billed) that the task list may never show, so none is sent again."""
+
+    kind = "create_unfollowable"
+
+
 class APIConnectionError(RenderError):
     """The request got no HTTP answer; `sent` says whether it may have reached the server."""
 

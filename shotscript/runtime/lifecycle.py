@@ -25,6 +25,7 @@ from shotscript.runtime.errors import (
     RenderError,
     TaskCanceledError,
     TaskUnknownError,
+    UnfollowableCreateError,
     error_from_task,
 )
 from shotscript.runtime.events import Event, EventSink, ignore
@@ -32,7 +33,15 @@ from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
 from shotscript.runtime.preflight import PreflightError, check_output
 from shotscript.runtime.reconcile import reconcile, same_prompt
-from shotscript.runtime.record import Action, RecordStore, State, TaskRecord, fingerprint, resume_action
+from shotscript.runtime.record import (
+    Action,
+    RecordStore,
+    State,
+    TaskRecord,
+    UnreadableRecordError,
+    fingerprint,
+    resume_action,
+)
 from shotscript.runtime.retry_policy import outcome_unknown
 from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, place
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
@@ -88,6 +97,7 @@ class Lifecycle:
     _out: Path = field(default=Path(), init=False)
     _sent: Payload | None = field(default=None, init=False)
     _sent_prompt: str | None = field(default=None, init=False)
+    _unfollowable: bool = field(default=False, init=False)  # see run()
 
     # --- record keeping -------------------------------------------------------------------
 
@@ -134,6 +144,10 @@ class Lifecycle:
             resubmit=self.resubmit,
             new_take=self.new_take,
         )
+        # An earlier create was accepted with an answer that cannot be followed: the task list
+        # proving "nothing" does not make another create safe (only --resubmit does).
+        self._unfollowable = (previous is not None and previous.fingerprint == fp
+                              and (previous.error or {}).get("kind") == UnfollowableCreateError.kind)
         if previous is not None and previous.unreadable:
             # What it said is lost, but a create may have been sent: keep that possibility.
             self._record = TaskRecord(story=story, fingerprint=fp, phase="needs-attention",
@@ -196,7 +210,7 @@ class Lifecycle:
         if reuse is not None:
             return await self._apply(reuse, payload, out_path, story)
         message = (previous.error or {}).get("message") or f"{story}: its record cannot be read"
-        error = OutcomeUnknownError(
+        error = UnreadableRecordError(
             str(message),
             hint="look for its task among the last 24 hours' (the Model Studio console); if none is "
             "this story's, run the same command with --resubmit",
@@ -245,6 +259,9 @@ class Lifecycle:
             async with self.submit_gate():
                 await self._reconcile_or_raise(sent)
             if self.record.task_id is None:
+                if self._unfollowable:
+                    raise self._fail(_unfollowable("an earlier create's answer could not be followed"),
+                                     "needs-attention")
                 action = "submit"  # the list proved the earlier create made nothing
         if action == "submit":
             try:  # before anything is paid: could the result be saved at all?
@@ -320,6 +337,10 @@ class Lifecycle:
                 await self._reconcile_or_raise(sent, request_id=getattr(exc, "request_id", None))
                 if self.record.task_id is not None:
                     return
+                if isinstance(exc, ProtocolError):
+                    # The service accepted the create and answered something unreadable (no or
+                    # a malformed task id): a task exists that the list may never show us.
+                    raise self._fail(_unfollowable(exc.message), "needs-attention") from None
                 continue
             failpoints.reached("answered")
             try:
@@ -558,3 +579,12 @@ class Lifecycle:
 
 def _rid(operation: str, request_id: str | None) -> dict[str, Any]:
     return {"operation": operation, "request_id": request_id}
+
+
+def _unfollowable(detail: str) -> UnfollowableCreateError:
+    """The error of a create the service accepted whose task cannot be followed."""
+    return UnfollowableCreateError(
+        f"the service accepted the create but its answer cannot be followed ({detail})",
+        hint="check the Model Studio console for this story's task; rerun with --resubmit only "
+        "to pay for a new one",
+    )

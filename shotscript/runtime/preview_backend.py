@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shotscript import __version__
 from shotscript.compiler.payload import Payload
+from shotscript.facts.version import __version__
 from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.download import probe_video
 from shotscript.runtime.events import Event, EventSink

@@ -79,7 +79,7 @@ def same_result(usage: dict[str, Any], params: dict[str, Any]) -> bool:
     seconds = usage.get("output_video_duration")
     wanted = params.get("duration")
     if isinstance(seconds, int | float) and wanted is not None:
-        return abs(float(seconds) - wanted) <= 0.5
+        return bool(abs(float(seconds) - float(wanted)) <= 0.5)
     return True
 
 

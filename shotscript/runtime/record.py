@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol, assert_never, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from shotscript.compiler.payload import Payload
+from shotscript.runtime.errors import OutcomeUnknownError
 
 # The one vocabulary of a story's render, spelled once: the runtime's phases are the journal's
 # states. "submitting" is written *before* the create is sent, so a crash or a cut connection
@@ -136,3 +137,10 @@ def resume_action(
             return "submit"
         case _:
             assert_never(record.phase)
+
+
+class UnreadableRecordError(OutcomeUnknownError):
+    """A story's record cannot be read and no task of it could be found: only the user can say
+    whether its create made one (trying again within the run cannot tell more)."""
+
+    kind = "unreadable_record"

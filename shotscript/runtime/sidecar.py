@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shotscript import __version__
 from shotscript.compiler.payload import Payload
 from shotscript.facts.service import output_fps
+from shotscript.facts.version import __version__
 from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.download import VideoProbe
 from shotscript.runtime.redact import MASK, redact

@@ -292,3 +292,9 @@ def test_eta(
 ) -> None:
     got = eta_seconds(remaining=remaining, in_flight=flight, concurrency=concurrency, mean_story_seconds=mean)
     assert got == expected or (got is not None and expected is not None and math.isclose(got, expected))
+
+
+def test_a_state_this_version_does_not_know_is_never_submitted() -> None:
+    from shotscript.batch.policy import after_error
+
+    assert after_error("paused", task_id=None, retryable=True, attempts=1) == "give_up"  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ def test_cancel_a_pending_task_then_a_running_one_says_what_happened_and_what_to
     assert f"canceled task {task_id} while it was PENDING; nothing is billed" in canceled.stderr
     assert emu.stats()["cancels"] == 1
 
-    emu.reset(gen_seconds=40.0)  # PENDING 4 s, then RUNNING for 36 s
+    emu.reset(gen_seconds=20.0)  # PENDING 2 s, then RUNNING for 18 s
     story = one_story(tmp_path / "s2", i=2)
     task_id = _interrupted_at(story, tmp_path / "r", "running")
     refused = run("render", str(story), "--out", str(tmp_path / "r"), "--cancel")

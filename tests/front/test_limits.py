@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -23,6 +24,19 @@ def test_a_file_over_the_size_limit_is_one_diagnostic() -> None:
     assert len(big.encode()) > limits().file_bytes
     assert codes(big) == [("E112", 1, 1)]
     assert codes(big.replace("shot 0-3s @a", "prompt: '@a'"), "s.yaml") == [("E112", 1, 1)]
+
+
+def test_a_huge_file_is_refused_having_read_no_more_than_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.shot"
+    with path.open("wb") as f:  # sparse: 2 GiB on the file system, nothing on the disk
+        f.truncate(2 << 30)
+    tracemalloc.start()
+    result = check_file(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < limits().file_bytes * 4  # the limit and a little, not the file
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [("E112", 1)]
+    assert str(2 << 30) in result.diagnostics[0].message.replace(",", "")
 
 
 def test_a_line_of_a_million_at_signs_is_one_diagnostic() -> None:
@@ -106,3 +120,25 @@ def test_a_checker_bug_on_one_file_does_not_stop_the_folder(tmp_path: Path, monk
     assert result.exit_code == 1
     assert "internal error while checking: RuntimeError: boom" in result.stderr
     assert "2 stories: 1 ok, 1 with errors" in result.stderr
+
+
+def test_check_walks_folders_in_the_order_of_sorted_paths(tmp_path: Path) -> None:
+    from shotscript.cli.check import _stories
+    from shotscript.compiler.driver import find_stories
+
+    for rel in ("b/2.shot", "b/10.yaml", "a.shot", "b.yml", "c/d/e.shot", "c/x.txt", "v1/a.shot",
+                "v10.shot", "v2.shot", "a1/x.shot", "a12.shot"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("prompt x\n", encoding="utf-8")
+    paths = (tmp_path, tmp_path / "a.shot")
+    assert list(_stories(paths)) == find_stories(list(paths))
+
+
+def test_a_reference_the_file_system_refuses_is_a_missing_file(monkeypatch) -> None:
+    def refuse(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_file", refuse)
+    [d] = [d for d in check_text("cast\n  a image secret/a.png\nshot 0-3s @a 走\n",
+                                 name="s.shot").diagnostics if d.code == "E308"]
+    assert "Permission denied" in d.message

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shotscript.media import billed_input_seconds
+from shotscript.media.billing import billed_input_seconds
 
 # video lengths, references in all, billed input seconds (budget 5 s from the capability data)
 CASES = [

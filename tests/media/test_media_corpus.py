@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from shotscript.media import REGISTRY, check_reference, probe
+from shotscript.media.limits import check_reference
+from shotscript.media.probe import probe
+from shotscript.media.problems import REGISTRY
 
 # file, kind on the cast line, expected problem codes
 CORPUS = [

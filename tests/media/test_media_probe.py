@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shotscript.media import MediaInfo, probe, probe_bytes
+from shotscript.media.probe import MediaInfo, probe, probe_bytes
 
 
 def test_video_facts(media_dir: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shotscript.media import probe_bytes
+from shotscript.media.probe import probe_bytes
 from shotscript.media.remote import HEAD_BYTES, RemoteInfo, check_remote, probe_urls
 
 NOW = 1_800_000_000.0

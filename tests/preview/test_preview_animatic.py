@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from shotscript.compiler.payload import Payload
-from shotscript.media import probe
+from shotscript.media.probe import probe
 from shotscript.preview import AnimaticResult, render_animatic
 from shotscript.preview import animatic as animatic_module
 from shotscript.preview.fonts import latin_fonts
