@@ -98,6 +98,36 @@ def test_compile_folder_to_out_dir(tmp_path: Path) -> None:
     assert "smartwatch.json" in written and "pet.json" in written
 
 
+def test_compile_out_mirrors_the_tree_like_render(tmp_path: Path) -> None:
+    """Stories of one name in different folders get one file each, at the path render uses."""
+    out = tmp_path / "out"
+    code, _, err = run("compile", str(STORIES), "--out", str(out))
+    assert code == 0, err
+    from shotscript.compiler.story_keys import story_files
+
+    files = story_files([STORIES])
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json"))
+    assert written == sorted(f"{f.key}.json" for f in files)
+    assert len(written) == len(files) and "seed/smartwatch.json" in written
+    assert err.count("seed/smartwatch.json") == 1
+    first = next(f for f in files if f.key == "seed/smartwatch")
+    assert first.output(out).with_suffix(".json") == out / "seed" / "smartwatch.json"
+
+
+def test_compile_out_refuses_a_clash(tmp_path: Path) -> None:
+    """`Pet.shot` and `pet.shot` would be one file on macOS and Windows: refused, nothing written."""
+    src = tmp_path / "src"
+    src.mkdir()
+    story = (STORIES / "seed" / "smartwatch.shot").read_text("utf-8")
+    for name in ("Pet.shot", "pet.shot"):
+        (src / name).write_text(story, encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run("compile", str(src), "--out", str(out))
+    assert code == 2
+    assert "would both be written to" in err and "pet.json" in err.lower()
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_compile_bad_story_exits_1_and_prints_no_body() -> None:
     code, out, err = run("compile", str(BAD / "gap.shot"))
     assert code == 1 and out == "" and "E204" in err
