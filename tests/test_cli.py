@@ -153,6 +153,35 @@ def test_fmt_converts_between_spellings(tmp_path: Path) -> None:
     assert code == 0 and "shot 0-3s  @girl在办公室中" in back
 
 
+def test_fmt_keeps_comments_after_settings(tmp_path: Path) -> None:
+    """`duration 8   # eight` is a setting and a comment: fmt keeps both, the comments in one column."""
+    story = tmp_path / "s.shot"
+    original = (STORIES / "seed" / "smartwatch.shot").read_text()
+    story.write_text(original.replace("duration 10", "duration 10   # ten").replace(
+        "watermark on", "watermark on # mark"))
+    assert run("fmt", str(story))[0] == 0
+    text = story.read_text()
+    assert "duration 10   # ten" in text and "watermark on  # mark" in text
+    assert run("fmt", "--check", str(story))[0] == 0
+    assert run("check", str(story))[0] == 0
+    code, out, _ = run("fmt", "--to", "shot", str(story))
+    assert code == 0 and out == text
+
+
+def test_fmt_to_shot_says_when_the_request_would_change() -> None:
+    """The official example's prompt ends with a space, which a .shot text cannot keep."""
+    story = STORIES / "wan27" / "official" / "multi-subject-voice.yaml"
+    code, out, err = run("fmt", "--to", "shot", str(story))
+    assert code == 0 and "\ntitle 多主体参考\n" in out
+    [line] = [x for x in err.splitlines() if x.startswith("warning:")]
+    assert "input.prompt" in line and "trailing white space is dropped" in line
+
+
+def test_fmt_to_shot_is_quiet_when_the_request_is_the_same() -> None:
+    code, _, err = run("fmt", "--to", "shot", str(STORIES / "seed" / "pet.yaml"))
+    assert code == 0 and "warning" not in err
+
+
 def test_fmt_leaves_stories_with_syntax_errors_alone(tmp_path: Path) -> None:
     story = tmp_path / "s.shot"
     shutil.copy(BAD / "syntax-line-start.shot", story)
