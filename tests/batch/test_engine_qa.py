@@ -64,3 +64,18 @@ def test_a_recorded_video_that_changed_is_fetched_again_from_its_live_task(
     assert again.returncode == 0, again.stderr
     assert "sha256 differs" in again.stderr
     assert (b / "s.mp4").read_bytes() == v1 and emu.stats()["creates"] == 1
+
+
+def test_new_takes_are_counted_in_the_estimate_and_the_budget_refuses_them(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    a, b, out = one_story(tmp_path / "st", 1, "a"), one_story(tmp_path / "st", 2, "b"), tmp_path / "e2"
+    assert run("render", str(a), str(b), "--out", str(out)).returncode == 0
+    assert emu.stats()["creates"] == 2
+    proc = run("render", str(a), str(b), "--out", str(out), "--new-take", "--budget", "1")
+    assert proc.returncode != 0 and "over the budget" in proc.stderr + proc.stdout, proc.stderr
+    assert "2 new take" in proc.stdout + proc.stderr and "to send: 0 billed" not in proc.stdout + proc.stderr
+    assert emu.stats()["create_requests"] == 2
+    take = run("render", str(a), str(b), "--out", str(out), "--new-take")
+    assert take.returncode == 0, take.stderr
+    assert emu.stats()["creates"] == 4
