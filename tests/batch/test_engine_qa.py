@@ -79,3 +79,15 @@ def test_new_takes_are_counted_in_the_estimate_and_the_budget_refuses_them(
     take = run("render", str(a), str(b), "--out", str(out), "--new-take")
     assert take.returncode == 0, take.stderr
     assert emu.stats()["creates"] == 4
+
+
+def test_new_take_pays_for_a_request_rendered_here_under_another_key(emu: Emulator, tmp_path: Path) -> None:
+    pet, loop = one_story(tmp_path / "st" / "seed", 1, "pet"), one_story(tmp_path / "st", 2, "loop")
+    out = tmp_path / "D"  # pet's key is seed/pet in the first run, pet in the second
+    assert run("render", str(pet), str(loop), "--out", str(out)).returncode == 0
+    assert emu.stats()["creates"] == 2
+    take = run("render", str(pet), "--out", str(out), "--new-take")
+    assert take.returncode == 0, take.stderr
+    assert "copy" not in take.stdout.split("·")[0], take.stdout
+    assert emu.stats()["creates"] == 3
+    assert "--new-take: paying for take 2" in take.stderr
