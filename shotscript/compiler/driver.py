@@ -110,7 +110,7 @@ def _check(
         story = replace(story, settings={**defaults, **story.settings})
     checks.check_structure(story, sink)
     flagged = len(sink.items)  # from here on, a help naming a model speaks of `--model`
-    own = story.value("model")
+    own = story.settings.get("model")
     model_name, region = checks.check_model_region(story, caps, sink, model)
     if model:  # `--model` wins over the file and shotscript.toml
         chosen = Setting(name="model", value=model, span=NOWHERE, value_span=NOWHERE)
@@ -131,8 +131,11 @@ def _check(
     checks.check_duration(duration, story, model_name, region, caps, sink)
     checks.check_cast(story, model_name, region, caps, sink, local)
     if model:
-        sink.items[flagged:] = [replace(d, help=as_flag(d.help, model, str(own) if own else None))
-                                if d.help else d for d in sink.items[flagged:]]
+        said = None
+        if own is not None and own.value:
+            said = (str(own.value), "its shotscript.toml" if own.span.file else "the story")
+        sink.items[flagged:] = [replace(d, help=as_flag(d.help, model, said)) if d.help else d
+                                for d in sink.items[flagged:]]
     return Checked(story, model_name, region, duration, slots)
 
 

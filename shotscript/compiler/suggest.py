@@ -39,14 +39,15 @@ def one_of(word: str, options: Iterable[str]) -> str:
 _MODEL_FIX = re.compile(r"(use )?`model ([^`]+)`")
 
 
-def as_flag(help: str, flag: str, own: str | None) -> str:
+def as_flag(help: str, flag: str, own: tuple[str, str] | None) -> str:
     """A help that says `model X` rewritten for a run whose model comes from `--model flag`:
-    the flag is what to change (`--model X`), or to leave out when the story says X itself."""
+    the flag is what to change (`--model X`), or to leave out when `own` — (the model, who
+    says it: the story or its shotscript.toml) — is X itself."""
 
     def spoken(m: re.Match[str]) -> str:
         name = m.group(2)
-        if name == own:
-            return f"leave out `--model {flag}` (the story says `model {name}`)"
+        if own is not None and name == own[0]:
+            return f"leave out `--model {flag}` ({own[1]} says `model {name}`)"
         return f"{m.group(1) or ''}`--model {name}`"
 
     return _MODEL_FIX.sub(spoken, help)

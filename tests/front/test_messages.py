@@ -51,6 +51,12 @@ def test_a_help_about_the_model_speaks_of_the_flag(tmp_path: Path) -> None:
     flash.write_text(f"prompt_extend off\n\n{CAT}prompt @cat sits.\n", "utf-8")
     [fix] = _helps(flash, "--model", "wan2.6-r2v")["E501"]
     assert fix == "use `--model wan2.7-r2v`, or remove it"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "shotscript.toml").write_text('model = "wan2.7-r2v"\n', "utf-8")
+    (folder / "s.shot").write_text(flash.read_text("utf-8"), "utf-8")
+    [fix] = _helps(folder / "s.shot", "--model", "wan2.6-r2v")["E501"]
+    assert fix == "leave out `--model wan2.6-r2v` (its shotscript.toml says `model wan2.7-r2v`), or remove it"
 
 
 def test_a_yaml_story_gets_helps_in_yaml(tmp_path: Path) -> None:
