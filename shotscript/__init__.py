@@ -1,4 +1,4 @@
-"""shotscript: story files for Wan 2.6 reference-to-video — check, compile, render."""
+"""shotscript: story files for Wan 2.6 and 2.7 reference-to-video — check, compile, render."""
 
 from __future__ import annotations
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A run started in the background by a shell without job control inherits SIGINT ignored, an
+# ignored signal stays ignored across exec, and Python keeps it so: the tests that Ctrl-C a
+# child would wait forever. A handler here makes every child start with the default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"

@@ -59,3 +59,12 @@ def test_the_quick_command_leaves_out_exactly_the_slow_marker() -> None:
     assert block and block.group(1) == ".venv/bin/python -m pytest -q -m 'not slow'"
     markers = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["pytest"]["ini_options"]
     assert any(m.startswith("slow:") for m in markers["markers"])
+
+
+def test_the_readme_names_every_exit_status() -> None:
+    from shotscript.batch.outcome import Exit
+
+    said = re.search(r"Exit status:\n(.*?)`shotscript.batch.outcome.Exit`", README, re.S)
+    assert said
+    for status in Exit:
+        assert re.search(rf"\b{status.value}\b", said.group(1)), status

@@ -60,8 +60,9 @@ class Forecast:
     def line(self) -> str:
         """`8 stories: 6 new, 2 done · to send: ≤ 75 s ≈ ¥22.50`."""
         total = sum(self.actions.values())
-        order = ("new", "retry", "resume", "copy", "done", "failed", "invalid")
-        parts = ", ".join(f"{self.actions[a]} {a}" for a in order if self.actions.get(a))
+        order = ("new", "take", "retry", "resume", "copy", "done", "failed", "invalid")
+        labels = {"take": "new take"}
+        parts = ", ".join(f"{self.actions[a]} {labels.get(a, a)}" for a in order if self.actions.get(a))
         bound = "≤ " if self.upper_bound else ""
         text = f"{total} stor{'y' if total == 1 else 'ies'}: {parts}"
         cost = f"{bound}{self.spend_seconds:g} billed s ≈ {money(self.spend_cost, self.currency)}"
@@ -104,6 +105,7 @@ def planned_rows(
             video_exists=p.file.output(out_dir, row.backend).exists(),
             retry_failed=request.retry_failed,
             retryable=error_retryable(known.error) if known else False,
+            new_take=request.new_take,
         )
         forecast.add(row, action)
         if table is not None:

@@ -73,7 +73,7 @@ def error_retryable(error: dict[str, Any] | None) -> bool:
     return bool(error and error.get("retryable"))
 
 
-PlanAction = Literal["new", "resume", "retry", "done", "failed", "copy", "invalid"]
+PlanAction = Literal["new", "take", "resume", "retry", "done", "failed", "copy", "invalid"]
 
 
 def plan_action(
@@ -84,15 +84,19 @@ def plan_action(
     video_exists: bool,
     retry_failed: bool,
     retryable: bool,
+    new_take: bool = False,
 ) -> PlanAction:
     """What a run will do with a story, as `--dry-run` shows it and the budget counts it.
 
-    `new` and `retry` will send a create (money to spend); `resume` continues a task that
+    `new`, `take` (`--new-take` of a story sent before) and `retry` will send a create (money
+    to spend); `resume` continues a task that
     exists or may exist (money already committed); `done` and `failed` are left as they are;
     `copy` reuses the video of an identical request; `invalid` does not compile.
     """
     if invalid:
         return "invalid"
+    if new_take and not same_as and state not in (None, "queued", "uploading", "failed"):
+        return "take"  # every story the run works on is sent again (see start_action, resume_action)
     if state == "done" and video_exists:
         return "done"  # a copy made by an earlier run is done, not copied again
     if same_as:
@@ -108,4 +112,4 @@ def plan_action(
 
 def spends(action: PlanAction) -> bool:
     """Whether the action sends a new create (and so counts against a budget)."""
-    return action in ("new", "retry")
+    return action in ("new", "take", "retry")

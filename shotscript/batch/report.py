@@ -249,7 +249,8 @@ def summary_table(journal: Journal, console: Console) -> None:
 def totals_line(t: Totals) -> str:
     """`50 stories: 45 done, 5 failed · billed 612.5 s = ¥183.75 · still to pay ≤ ¥12.00`."""
     parts = [f"{state} {n}" for state, n in sorted(t.states.items()) if state not in ("done", "failed")]
-    text = f"{t.stories} stories: {t.done} done, {t.failed} failed" + "".join(f", {p}" for p in parts)
+    noun = "story" if t.stories == 1 else "stories"
+    text = f"{t.stories} {noun}: {t.done} done, {t.failed} failed" + "".join(f", {p}" for p in parts)
     text += f" · billed {t.billed_seconds:g} s = {money(t.cost, t.currency)}"
     if t.pending_seconds:
         bound = "≤ " if t.upper_bound else ""

@@ -172,7 +172,9 @@ class Session:
         journal, options, request = self.journal, self.options, self.request
         assert journal is not None
         forecast = Forecast(currency=self.prices.currency, free=options.backend == "preview")
-        planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=journal.rendered_as,
+        # --new-take pays for another take: a request rendered here under another name is no copy.
+        rendered = None if request.new_take else journal.rendered_as
+        planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=rendered,
                        model=request.model)
         self.run_id = journal.run_started(options.backend, 0)
         rows = planned_rows(planned, journal, forecast, request, options.out_dir, self.err, None)
@@ -314,7 +316,7 @@ def _dry_run(request: RenderRequest, err: TextIO) -> RenderOutcome:
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     forecast = Forecast(currency=prices.currency, free=options.backend == "preview")
     try:
-        rendered = journal.rendered_as if journal is not None else None
+        rendered = journal.rendered_as if journal is not None and not request.new_take else None
         planned = plan(files, backend=options.backend, prices=prices, rendered=rendered, model=request.model)
         for _ in planned_rows(planned, journal, forecast, request, options.out_dir, err, table):
             pass

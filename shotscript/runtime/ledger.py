@@ -275,6 +275,14 @@ class Ledger:
             (found[0], str(path.resolve()), sha256, size, time.time()),
         )
 
+    def moved(self, task_id: str, old: Path, new: Path) -> None:
+        """A video of a task was moved (kept aside): its rows follow it."""
+        self.db.execute(
+            "UPDATE videos SET path = ? WHERE path = ? "
+            "AND request IN (SELECT id FROM requests WHERE task_id = ?)",
+            (str(new.resolve()), str(old.resolve()), task_id),
+        )
+
 
 @contextlib.asynccontextmanager
 async def request_lock(home: Path, fingerprint: str) -> AsyncIterator[None]:

@@ -43,7 +43,7 @@ from shotscript.runtime.record import (
     resume_action,
 )
 from shotscript.runtime.retry_policy import outcome_unknown
-from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, place
+from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, keep_aside, place, sidecar_task
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
 from shotscript.runtime.uploads import UploadCache, account_tag, file_sha256, upload_references
 
@@ -230,15 +230,23 @@ class Lifecycle:
             case "reconcile":
                 self._save(self.record.model_copy(update={"submitting_at": reuse.submitting_at}))
                 return await self._go("reconcile", payload, out_path, story)
+            case "lost":
+                error = OutcomeUnknownError(
+                    reuse.message, hint="rerun with --new-take to pay for another take of it"
+                )
+                raise self._fail(error, "needs-attention")
             case _:
                 assert_never(reuse.kind)
 
     async def _reuse_video(self, reuse: Reuse, payload: Payload, out_path: Path, story: str) -> RenderResult:
         """Keep (or copy into place) a video this request already paid for, with its sidecar."""
         if reuse.source is not None:
+            assert reuse.task_id is not None
+            self._keep_aside(out_path, reuse.task_id)
             await asyncio.to_thread(place, reuse.source, out_path)
             source_sidecar = sidecar_path(reuse.source)
-            if source_sidecar.is_file():
+            # Only the sidecar of the very task copied: never one describing another request's.
+            if sidecar_task(reuse.source) == reuse.task_id:
                 await asyncio.to_thread(place, source_sidecar, sidecar_path(out_path))
         if self.ledger is not None and reuse.task_id is not None:
             self._learn(reuse.task_id)
@@ -529,6 +537,7 @@ class Lifecycle:
             f"task {snapshot.task_id} succeeded; downloading",
             timings={"succeeded": time.time()},
         )
+        self._keep_aside(out_path, snapshot.task_id)
         try:
             result = await download_video(
                 self.client.plain,
@@ -565,16 +574,27 @@ class Lifecycle:
             base_url=self.client.settings.base_url,
             request_fingerprint=self._key,
         )
+        digest = await asyncio.to_thread(file_sha256, out_path)
+        document["output"]["sha256"] = digest  # from_sidecar keeps the video only if it still matches
         for name, check in document["checks"].items():
             if not check["ok"]:
                 self.events(Event("warning", f"{name}: expected {check['expected']}, got {check['actual']}"))
         write_sidecar(sidecar_path(out_path), document, secret=self.client.settings.api_key)
         if self.ledger is not None:
-            digest = await asyncio.to_thread(file_sha256, out_path)
             self.ledger.ended(snapshot.task_id, "done", billed_from_usage(snapshot.usage))
             self.ledger.video(snapshot.task_id, out_path, digest, result.bytes)
         self._enter("done", f"{out_path} written")
         return result.probe
+
+
+    def _keep_aside(self, out_path: Path, task_id: str) -> None:
+        """A paid video of another task at `out_path` is moved beside it, never overwritten."""
+        kept = keep_aside(out_path, task_id)
+        if kept is not None:
+            other, path = kept
+            if self.ledger is not None:
+                self.ledger.moved(other, out_path, path)
+            self.events(Event("note", f"{out_path.name} was task {other}'s paid video: kept as {path.name}"))
 
 
 def _rid(operation: str, request_id: str | None) -> dict[str, Any]:

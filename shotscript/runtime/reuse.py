@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from shotscript.compiler.payload import Payload
-from shotscript.runtime.ledger import Ledger
+from shotscript.runtime.atomic import atomic_write_text
+from shotscript.runtime.ledger import TASK_LIFETIME, Ledger, Video
 from shotscript.runtime.sidecar import sidecar_path
 from shotscript.runtime.uploads import file_sha256
 
-ReuseKind = Literal["in_place", "copy", "poll", "reconcile"]
+ReuseKind = Literal["in_place", "copy", "poll", "reconcile", "lost"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ def from_ledger(
     """What the ledger knows of this request that saves paying for it again."""
     now = time.time() if now is None else now
     target = out_path.resolve()
+    changed: list[Video] = []  # recorded videos of this request no longer whole (edited, replaced)
     for video in ledger.videos(fingerprint):
         if not _whole(video.path, video.size, video.sha256):
+            changed.append(video)
             continue
         if video.path == target:
             return Reuse("in_place", f"{out_path.name} is this request's video (task {video.task_id}): kept, "
@@ -63,6 +66,15 @@ def from_ledger(
         )
     spend = ledger.latest(fingerprint)
     if spend is None or not spend.live(now):
+        if changed:
+            # Paid for, its video changed or gone, its task forgotten by the service: paying
+            # again is the user's choice, never a silent one (and a changed file is never handed out).
+            return Reuse(
+                "lost",
+                f"this request was paid for (task {changed[0].task_id}) but its video {changed[0].path} "
+                "is changed or gone, and the service keeps a task only 24 h",
+                task_id=changed[0].task_id,
+            )
         return None
     where = f"into {spend.folder}" if spend.folder != str(out_path.parent.resolve()) else "here"
     if spend.task_id is not None:
@@ -82,7 +94,9 @@ def from_ledger(
     return None
 
 
-def from_sidecar(out_path: Path, fingerprint: str, payload: Payload) -> Reuse | None:
+def from_sidecar(
+    out_path: Path, fingerprint: str, payload: Payload, *, now: float | None = None
+) -> Reuse | None:
     """A video beside its sidecar that says it is this request's (the journal and ledger lost)."""
     try:
         data: dict[str, Any] = json.loads(sidecar_path(out_path).read_text("utf-8"))
@@ -95,14 +109,62 @@ def from_sidecar(out_path: Path, fingerprint: str, payload: Payload) -> Reuse | 
     same = data.get("request_fingerprint") == fingerprint or (older and data.get("request") == payload.body())
     if not same or data.get("backend", "dashscope") != "dashscope":
         return None
+    digest = data["output"].get("sha256") if isinstance(data["output"], dict) else None
     try:
         whole = out_path.is_file() and out_path.stat().st_size == size
+        written = sidecar_path(out_path).stat().st_mtime
     except OSError:
-        whole = False
+        return None
     if not whole:
         return None
+    # The sidecar's sha256 (older sidecars have none: their size must do): an edited or replaced
+    # video is never kept as this request's; its task is fetched again while the service keeps it.
+    if isinstance(digest, str) and file_sha256(out_path) != digest:
+        now = time.time() if now is None else now
+        changed = f"{out_path.name} is not the video its sidecar records (sha256 differs)"
+        if now - written < TASK_LIFETIME:
+            return Reuse("poll", f"{changed}: task {task_id} polled and downloaded again, not paid again",
+                         task_id=task_id)  # fmt: skip
+        return Reuse("lost", f"{changed}, and the service keeps task {task_id} only 24 h", task_id=task_id)
     return Reuse("in_place", f"{out_path.name} and its sidecar are this request's (task {task_id}): kept, "
                  "not paid again", task_id=task_id)  # fmt: skip
+
+
+def sidecar_task(video: Path) -> str | None:
+    """The task id the sidecar beside `video` names (None: no readable sidecar)."""
+    try:
+        data = json.loads(sidecar_path(video).read_text("utf-8"))
+        return str(data["task_id"]) if data.get("task_id") else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def aside_name(video: Path, task_id: str) -> Path:
+    """Where a paid video of another task is kept when a render would replace it."""
+    return video.with_name(f"{video.stem}.{task_id[:8]}{video.suffix}")
+
+
+def keep_aside(video: Path, task_id: str) -> tuple[str, Path] | None:
+    """If `video` is a paid video of another task than `task_id` (its sidecar says so), move it and
+    its sidecar beside it as `<stem>.<task id prefix>.mp4/.json`; that task and the new path."""
+    other = sidecar_task(video)
+    if other is None or other == task_id or not video.is_file():
+        return None
+    target = aside_name(video, other)
+    if target.exists() or target.is_symlink():
+        target = target.with_name(f"{video.stem}.{other}{video.suffix}")
+    # Same folder: both renames stay inside the output folder.
+    os.replace(video, target)
+    side = sidecar_path(video)
+    try:
+        data = json.loads(side.read_text("utf-8"))
+        data["video"] = target.name
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        atomic_write_text(sidecar_path(target), text, mode=0o644)
+        side.unlink()
+    except (OSError, ValueError, TypeError):
+        pass  # the video is safe; a sidecar that cannot be moved stays where it was
+    return other, target
 
 
 def place(source: Path, target: Path) -> None:
