@@ -206,3 +206,14 @@ def test_an_unknown_region_model_or_lang_lists_the_valid_values(tmp_path: Path) 
     assert helps["E402"] == "use one of `beijing`, `singapore`, `virginia`"
     assert helps["E410"] == "use one of `zh`, `en`"
     assert "`wan2.7-r2v`" in helps["E401"] and "`wan2.6-r2v-flash`" in helps["E401"]
+
+
+def test_cost_takes_model_like_check_compile_and_render() -> None:
+    story = str(STORIES / "seed" / "smartwatch.shot")
+    as_is = json.loads(CliRunner().invoke(cli, ["cost", "--json", story]).output)["stories"][0]
+    retargeted = CliRunner().invoke(cli, ["cost", "--json", "--model", "wan2.7-r2v", story])
+    moved = json.loads(retargeted.output)["stories"][0]
+    assert retargeted.exit_code == 0 and as_is["model"] == "wan2.6-r2v-flash" and moved["model"] == "wan2.7-r2v"
+    assert moved["price"] != as_is["price"]  # each model's own price
+    unknown = CliRunner().invoke(cli, ["cost", "--model", "wan9", story])
+    assert unknown.exit_code == 2 and "wan2.7-r2v" in unknown.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shotscript.cli.common import EXIT_ERRORS, paths_argument
+from shotscript.cli.common import EXIT_ERRORS, model_option, paths_argument
 
 
 @click.command()
@@ -26,17 +26,21 @@ from shotscript.cli.common import EXIT_ERRORS, paths_argument
     help="Read the length of each http(s) reference video from its first bytes (network), "
     "instead of counting it at its cap.",
 )
-def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remote: bool) -> None:
+@model_option
+def cost(
+    paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remote: bool, model: str | None
+) -> None:
     """Billed seconds and estimated price of stories (or folders of them, recursively).
 
     \b
     shotscript cost stories/                      a table and the total
     shotscript cost story.shot --prices my.toml   with your own prices
     shotscript cost stories/ --json               for scripts
+    shotscript cost stories/ --model wan2.7-r2v   what the same stories cost on another model
 
     Billed seconds = input video seconds + output seconds. Each reference video counts its
-    length, capped at 5 s shared among all references (5 / number of references); images
-    are free. A video whose length is unknown (a URL, unless --probe-remote) counts at its
+    length, capped at a share of 5 s: on wan2.6, 5 / the number of references; on wan2.7,
+    5 / the number of reference videos; images (and a first frame) are free. A video whose length is unknown (a URL, unless --probe-remote) counts at its
     cap, so the figure is an upper bound, marked `≤`. The price per second depends on the
     model, the tier (720P/1080P) and, for wan2.6-r2v-flash, sound or silence; the shipped
     prices (shotscript/facts/prices.toml) say where they come from and when; a file of your
@@ -70,7 +74,7 @@ def cost(paths: tuple[Path, ...], prices: Path | None, as_json: bool, probe_remo
     except PriceError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_ERRORS) from None
-    results = [(f, check_file(f.path)) for f in files]
+    results = [(f, check_file(f.path, model=model)) for f in files]
     bad = False
     for _, result in results:
         if not result.ok or result.payload is None:
