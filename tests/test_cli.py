@@ -213,7 +213,8 @@ def test_cost_takes_model_like_check_compile_and_render() -> None:
     as_is = json.loads(CliRunner().invoke(cli, ["cost", "--json", story]).output)["stories"][0]
     retargeted = CliRunner().invoke(cli, ["cost", "--json", "--model", "wan2.7-r2v", story])
     moved = json.loads(retargeted.output)["stories"][0]
-    assert retargeted.exit_code == 0 and as_is["model"] == "wan2.6-r2v-flash" and moved["model"] == "wan2.7-r2v"
+    assert retargeted.exit_code == 0
+    assert as_is["model"] == "wan2.6-r2v-flash" and moved["model"] == "wan2.7-r2v"
     assert moved["price"] != as_is["price"]  # each model's own price
     unknown = CliRunner().invoke(cli, ["cost", "--model", "wan9", story])
     assert unknown.exit_code == 2 and "wan2.7-r2v" in unknown.output

@@ -40,8 +40,9 @@ def cost(
 
     Billed seconds = input video seconds + output seconds. Each reference video counts its
     length, capped at a share of 5 s: on wan2.6, 5 / the number of references; on wan2.7,
-    5 / the number of reference videos; images (and a first frame) are free. A video whose length is unknown (a URL, unless --probe-remote) counts at its
-    cap, so the figure is an upper bound, marked `≤`. The price per second depends on the
+    5 / the number of reference videos; images (and a first frame) are free. A video whose
+    length is unknown (a URL, unless --probe-remote) counts at its cap, so the figure is an
+    upper bound, marked `≤`. The price per second depends on the
     model, the tier (720P/1080P) and, for wan2.6-r2v-flash, sound or silence; the shipped
     prices (shotscript/facts/prices.toml) say where they come from and when; a file of your
     own in the same shape overrides them. Exit status: 0, 1 if a story has errors, 2 usage.
