@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.batch.batch_helpers import run, story_text
+from tests.batch.batch_helpers import run, status, story_text
 from tests.emulator_process import Emulator
 
 
@@ -91,3 +91,26 @@ def test_new_take_pays_for_a_request_rendered_here_under_another_key(emu: Emulat
     assert "copy" not in take.stdout.split("·")[0], take.stdout
     assert emu.stats()["creates"] == 3
     assert "--new-take: paying for take 2" in take.stderr
+
+
+def test_a_path_with_dot_dot_never_writes_outside_the_output_folder(emu: Emulator, tmp_path: Path) -> None:
+    stories = tmp_path / "stories"
+    one_story(stories / "seed", 1, "pet")
+    x = one_story(stories / "wan27", 2, "x")
+    out = tmp_path / "q" / "out"
+    proc = run("render", str(stories / "wan27" / ".." / "seed" / "pet.shot"), str(x), "--out", str(out),
+               "--backend", "preview")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "seed" / "pet.preview.mp4").is_file() and (out / "wan27" / "x.preview.mp4").is_file()
+    outside = [p for p in tmp_path.rglob("*") if p.is_file() and not {out, stories} & set(p.parents)]
+    assert outside == []
+    assert {s["key"] for s in status(out)["stories"]} == {"seed/pet", "wan27/x"}
+
+
+def test_no_key_leads_out_of_the_output_folder(tmp_path: Path) -> None:
+    from shotscript.batch.plan import StoryFile, inside
+
+    out = tmp_path / "out"
+    assert inside(out, StoryFile("seed/pet", tmp_path).output(out))
+    assert not inside(out, StoryFile("../seed/pet", tmp_path).output(out))
+    assert not inside(out, out)
