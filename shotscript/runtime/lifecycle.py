@@ -16,6 +16,7 @@ from typing import Any, assert_never
 from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
 from shotscript.runtime import failpoints
+from shotscript.runtime.atomic import output_error
 from shotscript.runtime.client import DashScopeClient, TaskSnapshot
 from shotscript.runtime.download import VideoProbe, download_video
 from shotscript.runtime.errors import (
@@ -589,7 +590,10 @@ class Lifecycle:
 
     def _keep_aside(self, out_path: Path, task_id: str) -> None:
         """A paid video of another task at `out_path` is moved beside it, never overwritten."""
-        kept = keep_aside(out_path, task_id)
+        try:
+            kept = keep_aside(out_path, task_id)
+        except OSError as exc:  # the old video stays where it was; nothing is overwritten
+            raise self._fail(output_error(exc, out_path)) from None
         if kept is not None:
             other, path = kept
             if self.ledger is not None:
