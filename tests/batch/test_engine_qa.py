@@ -114,3 +114,18 @@ def test_no_key_leads_out_of_the_output_folder(tmp_path: Path) -> None:
     assert inside(out, StoryFile("seed/pet", tmp_path).output(out))
     assert not inside(out, StoryFile("../seed/pet", tmp_path).output(out))
     assert not inside(out, out)
+
+
+def test_folder_totals_say_what_the_ledger_says_was_spent_there(emu: Emulator, tmp_path: Path) -> None:
+    story, out = one_story(tmp_path / "st"), tmp_path / "C"
+    assert run("render", str(story), "--out", str(out)).returncode == 0
+    take = run("render", str(story), "--out", str(out), "--new-take")
+    assert take.returncode == 0, take.stderr
+    spent = json.loads(run("ledger", "--json").stdout)["spent"]
+    here = sum(line["billed_seconds"] for line in spent if line["folder"] == str(out.resolve()))
+    totals = status(out)["totals"]
+    assert totals["billed_seconds_all_takes"] == here == 2 * totals["billed_seconds"] > 0
+    line = run("status", str(out)).stdout
+    assert f"all takes into this folder: {here:g} s" in line
+    assert json.loads((out / "report.json").read_text())["totals"]["billed_seconds_all_takes"] == here
+    assert f"{here:g} s</b> (the ledger)" in (out / "report.html").read_text()
