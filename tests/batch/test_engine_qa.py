@@ -129,3 +129,18 @@ def test_folder_totals_say_what_the_ledger_says_was_spent_there(emu: Emulator, t
     assert f"all takes into this folder: {here:g} s" in line
     assert json.loads((out / "report.json").read_text())["totals"]["billed_seconds_all_takes"] == here
     assert f"{here:g} s</b> (the ledger)" in (out / "report.html").read_text()
+
+
+def test_the_python_api_calls_a_story_that_does_not_compile_an_error(emu: Emulator, tmp_path: Path) -> None:
+    import io
+
+    import shotscript
+
+    bad = tmp_path / "st" / "bad.shot"
+    bad.parent.mkdir()
+    bad.write_text(story_text(1).replace("1280*720", "1280x720"), "utf-8")
+    err = io.StringIO()
+    shotscript.render([bad], out=tmp_path / "o", err=err)
+    text = err.getvalue()
+    assert "bad: error: does not compile:" in text and "warning: does not compile" not in text, text
+    assert emu.stats()["create_requests"] == 0
