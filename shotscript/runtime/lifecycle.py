@@ -44,7 +44,15 @@ from shotscript.runtime.record import (
     resume_action,
 )
 from shotscript.runtime.retry_policy import outcome_unknown
-from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, keep_aside, place, sidecar_task
+from shotscript.runtime.reuse import (
+    PaidVideoLostError,
+    Reuse,
+    from_ledger,
+    from_sidecar,
+    keep_aside,
+    place,
+    sidecar_task,
+)
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
 from shotscript.runtime.uploads import UploadCache, account_tag, file_sha256, upload_references
 
@@ -232,10 +240,10 @@ class Lifecycle:
                 self._save(self.record.model_copy(update={"submitting_at": reuse.submitting_at}))
                 return await self._go("reconcile", payload, out_path, story)
             case "lost":
-                error = OutcomeUnknownError(
-                    reuse.message, hint="rerun with --new-take to pay for another take of it"
-                )
-                raise self._fail(error, "needs-attention")
+                # Failed, not needs-attention: reconciling could only end in paying again.
+                hint = "rerun with --new-take to pay for another take of it"
+                error = PaidVideoLostError(reuse.message, hint=hint)
+                raise self._fail(error, "failed")
             case _:
                 assert_never(reuse.kind)
 

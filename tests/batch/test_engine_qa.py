@@ -144,3 +144,23 @@ def test_the_python_api_calls_a_story_that_does_not_compile_an_error(emu: Emulat
     text = err.getvalue()
     assert "bad: error: does not compile:" in text and "warning: does not compile" not in text, text
     assert emu.stats()["create_requests"] == 0
+
+
+def test_a_changed_video_of_an_expired_task_is_neither_handed_out_nor_paid_again(
+    emu: Emulator, tmp_path: Path, hermetic_env: Path
+) -> None:
+    import sqlite3
+
+    story, a, b = one_story(tmp_path / "st"), tmp_path / "A", tmp_path / "B"
+    assert run("render", str(story), "--out", str(a)).returncode == 0
+    (a / "s.mp4").write_bytes(b"\0" * (a / "s.mp4").stat().st_size)
+    with sqlite3.connect(hermetic_env / "ledger.sqlite") as db:  # the service forgot the task: 25 h ago
+        ago = "submitting_at = submitting_at - 9e4, submitted_at = submitted_at - 9e4"
+        db.execute(f"UPDATE requests SET {ago}")
+    proc = run("render", str(story), "--out", str(b))
+    assert proc.returncode != 0 and "is changed or gone" in proc.stderr, proc.stderr
+    assert "--new-take" in proc.stderr and "trying again" not in proc.stderr
+    assert emu.stats()["create_requests"] == 1 and not (b / "s.mp4").exists()
+    take = run("render", str(story), "--out", str(b), "--new-take")
+    assert take.returncode == 0, take.stderr
+    assert emu.stats()["creates"] == 2
