@@ -40,8 +40,9 @@ def test_many_mistakes_are_all_reported() -> None:
 def test_corpus_covers_every_code_that_a_story_can_trigger() -> None:
     covered = {code for p in FILES for code, _, _ in expected(p)}
     # E109/E111 need bytes or a missing file (tests below); E314/W506 come from media probing;
-    # E112 needs a file over 1 MiB (tests/front/test_limits.py).
-    untestable_here = {"E109", "E111", "E112", "E314", "W506"}
+    # E112 needs a file over 1 MiB (tests/front/test_limits.py); E303 a model taking fewer
+    # images than references, which none does today (test_too_many_images_is_one_diagnostic).
+    untestable_here = {"E109", "E111", "E112", "E303", "E314", "W506"}
     assert set(CODES) - untestable_here <= covered
 
 
@@ -82,3 +83,15 @@ def test_caret_under_cjk_text_counts_double_width() -> None:
     [d] = [d for d in result.diagnostics if d.code == "E310"]
     lines = render_human([d], result.source).splitlines()
     assert lines[3] == "  |            ^^^^^"  # "prompt " (7) + "你好" (4 columns)
+
+
+def test_too_many_images_is_one_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six images: E301 says it; E303 only where fewer images than references are allowed."""
+    from shotscript.facts.capabilities import capabilities
+
+    [d] = check_file(BAD / "too-many-images.shot").diagnostics
+    assert d.code == "E301"
+    monkeypatch.setitem(capabilities().protocol_of("wan2.6-r2v").limits, "images_max", 3)
+    four = "cast\n" + "".join(f"  {n} image https://example.com/{n}.png\n" for n in "abcd")
+    [d] = check_text(four + "prompt @a @b @c @d 在一起。\n", name="s.shot").diagnostics
+    assert (d.code, d.span.line, d.message) == ("E303", 5, "4 reference images; the API takes at most 3")

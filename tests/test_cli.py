@@ -98,6 +98,36 @@ def test_compile_folder_to_out_dir(tmp_path: Path) -> None:
     assert "smartwatch.json" in written and "pet.json" in written
 
 
+def test_compile_out_mirrors_the_tree_like_render(tmp_path: Path) -> None:
+    """Stories of one name in different folders get one file each, at the path render uses."""
+    out = tmp_path / "out"
+    code, _, err = run("compile", str(STORIES), "--out", str(out))
+    assert code == 0, err
+    from shotscript.compiler.story_keys import story_files
+
+    files = story_files([STORIES])
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json"))
+    assert written == sorted(f"{f.key}.json" for f in files)
+    assert len(written) == len(files) and "seed/smartwatch.json" in written
+    assert err.count("seed/smartwatch.json") == 1
+    first = next(f for f in files if f.key == "seed/smartwatch")
+    assert first.output(out).with_suffix(".json") == out / "seed" / "smartwatch.json"
+
+
+def test_compile_out_refuses_a_clash(tmp_path: Path) -> None:
+    """`Pet.shot` and `pet.shot` would be one file on macOS and Windows: refused, nothing written."""
+    src = tmp_path / "src"
+    src.mkdir()
+    story = (STORIES / "seed" / "smartwatch.shot").read_text("utf-8")
+    for name in ("Pet.shot", "pet.shot"):
+        (src / name).write_text(story, encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = run("compile", str(src), "--out", str(out))
+    assert code == 2
+    assert "would both be written to" in err and "pet.json" in err.lower()
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_compile_bad_story_exits_1_and_prints_no_body() -> None:
     code, out, err = run("compile", str(BAD / "gap.shot"))
     assert code == 1 and out == "" and "E204" in err
@@ -121,6 +151,35 @@ def test_fmt_converts_between_spellings(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(out)
     code, back, _ = run("fmt", "--to", "shot", str(tmp_path / "s.yaml"))
     assert code == 0 and "shot 0-3s  @girl在办公室中" in back
+
+
+def test_fmt_keeps_comments_after_settings(tmp_path: Path) -> None:
+    """`duration 8   # eight` is a setting and a comment: fmt keeps both, the comments in one column."""
+    story = tmp_path / "s.shot"
+    original = (STORIES / "seed" / "smartwatch.shot").read_text()
+    story.write_text(original.replace("duration 10", "duration 10   # ten").replace(
+        "watermark on", "watermark on # mark"))
+    assert run("fmt", str(story))[0] == 0
+    text = story.read_text()
+    assert "duration 10   # ten" in text and "watermark on  # mark" in text
+    assert run("fmt", "--check", str(story))[0] == 0
+    assert run("check", str(story))[0] == 0
+    code, out, _ = run("fmt", "--to", "shot", str(story))
+    assert code == 0 and out == text
+
+
+def test_fmt_to_shot_says_when_the_request_would_change() -> None:
+    """The official example's prompt ends with a space, which a .shot text cannot keep."""
+    story = STORIES / "wan27" / "official" / "multi-subject-voice.yaml"
+    code, out, err = run("fmt", "--to", "shot", str(story))
+    assert code == 0 and "\ntitle 多主体参考\n" in out
+    [line] = [x for x in err.splitlines() if x.startswith("warning:")]
+    assert "input.prompt" in line and "trailing white space is dropped" in line
+
+
+def test_fmt_to_shot_is_quiet_when_the_request_is_the_same() -> None:
+    code, _, err = run("fmt", "--to", "shot", str(STORIES / "seed" / "pet.yaml"))
+    assert code == 0 and "warning" not in err
 
 
 def test_fmt_leaves_stories_with_syntax_errors_alone(tmp_path: Path) -> None:

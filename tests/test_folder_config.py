@@ -61,3 +61,24 @@ def test_broken_toml_is_one_diagnostic(tmp_path: Path) -> None:
 
 def test_no_file_no_defaults(tmp_path: Path) -> None:
     assert folder_config(None, Sink()) == FolderConfig()
+
+
+def test_render_values_are_checked_at_their_line(tmp_path: Path) -> None:
+    """`concurrency = 0` is refused by `check`, at its line in the file, not later by render."""
+    (tmp_path / "shotscript.toml").write_text(
+        '[render]\nout = "r"\nconcurrency = 0\nbudget = -1\nbackend = "previwe"\n')
+    result = check_file(_story(tmp_path))
+    got = {(d.code, Path(d.path).name, d.span.line, d.span.column) for d in result.diagnostics}
+    assert got == {("E105", "shotscript.toml", 3, 15), ("E105", "shotscript.toml", 4, 10),
+                   ("E105", "shotscript.toml", 5, 11)}
+    by_line = {d.span.line: d for d in result.diagnostics}
+    assert "≥ 1" in by_line[3].message and "≥ 0" in by_line[4].message
+    assert by_line[5].help is not None and "preview" in by_line[5].help
+    assert result.payload is None
+
+
+def test_good_render_values_pass(tmp_path: Path) -> None:
+    (tmp_path / "shotscript.toml").write_text('[render]\nconcurrency = 2\nbudget = 0\nbackend = "preview"\n')
+    result = check_file(_story(tmp_path))
+    assert result.ok and folder_config(_story(tmp_path), Sink()).render == {
+        "concurrency": 2, "budget": 0.0, "backend": "preview"}

@@ -80,8 +80,9 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="shotscript")
 def cli() -> None:
-    """Write a story, check it against every limit of the Wan 2.6 r2v API, compile it into
-    the exact request body, and render it.
+    """Write a story, check it against every limit of the Wan 2.6 and 2.7 r2v APIs
+    (wan2.6-r2v-flash, wan2.6-r2v, wan2.7-r2v), compile it into the exact request body of
+    its model, and render it.
 
     \b
     shotscript check stories/            every mistake, with file:line:col

@@ -69,8 +69,22 @@ def check_all(files: list[Path], *, probe_remote: bool = False, model: str | Non
 
 
 # `--model` retargets every story of a run; it wins over the file and shotscript.toml.
+def _known_model(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`--model` names a model this tool knows, else a usage error (exit 2) naming them all."""
+    if value is None:
+        return None
+    from shotscript.compiler.suggest import one_of
+    from shotscript.facts.capabilities import capabilities
+
+    models = capabilities().models
+    if value not in models:
+        raise click.BadParameter(f"unknown model `{shown(value)}`; {one_of(value, models)}",
+                                 ctx, param)
+    return value
+
+
 model_option = click.option(
-    "--model", "model", metavar="MODEL", default=None,
+    "--model", "model", metavar="MODEL", default=None, callback=_known_model,
     help="Target this model for every story (wins over the story and shotscript.toml), "
     "e.g. wan2.7-r2v or wan2.6-r2v-flash.")
 

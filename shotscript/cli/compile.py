@@ -12,10 +12,13 @@ import click
 
 from shotscript.cli.common import (
     EXIT_ERRORS,
+    EXIT_USAGE,
     check_all,
+    fail,
     model_option,
     paths_argument,
     print_diagnostics,
+    shown,
     stories_in,
 )
 from shotscript.facts.service import service
@@ -45,12 +48,30 @@ def as_curl(payload: Payload) -> str:
     return "\n".join(lines)
 
 
+def out_paths(paths: tuple[Path, ...], out_dir: Path, suffix: str) -> dict[Path, Path]:
+    """Each story's file under `out_dir`, the input tree mirrored (the names `render` gives its
+    videos); a usage error, before anything is written, when two stories would share one."""
+    from shotscript.compiler.story_keys import story_files
+
+    targets: dict[Path, Path] = {}
+    # Case-folded: on macOS and Windows `Pet.json` and `pet.json` are one file.
+    owner: dict[str, Path] = {}
+    for f in story_files(list(paths)):
+        target = f.named(out_dir, suffix)
+        other = owner.setdefault(target.as_posix().casefold(), f.path)
+        if other != f.path:
+            fail(f"{shown(other)} and {shown(f.path)} would both be written to {shown(target)}",
+                 "rename one of them, or compile them into different --out folders", EXIT_USAGE)
+        targets[f.path.absolute()] = target
+    return targets
+
+
 @click.command("compile")
 @paths_argument
 @click.option("--format", "fmt", type=click.Choice(["json", "curl", "prompt"]), default="json",
               show_default=True, help="The request body, a curl command, or only the prompt.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write one <story>.json per story into this folder instead of printing.")
+              help="Write one <story>.json per story into this folder, the input tree mirrored.")
 @model_option
 def compile_(paths: tuple[Path, ...], fmt: str, out_dir: Path | None, model: str | None) -> None:
     """Compile stories into the request body of the video-synthesis API.
@@ -78,13 +99,14 @@ def compile_(paths: tuple[Path, ...], fmt: str, out_dir: Path | None, model: str
         return {"json": p.to_json, "curl": lambda: as_curl(p), "prompt": lambda: p.input.prompt}[fmt]()
 
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
         suffix = {"json": ".json", "curl": ".sh", "prompt": ".txt"}[fmt]
+        targets = out_paths(paths, out_dir, suffix)
         for r in ok:
             assert r.payload is not None
-            target = out_dir / (Path(r.path).stem + suffix)
+            target = targets[Path(r.path).absolute()]
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text(r.payload) + "\n", encoding="utf-8")
-            click.echo(f"wrote {target}", err=True)
+            click.echo(f"wrote {shown(target)}", err=True)
     elif len(results) == 1:
         if ok and ok[0].payload is not None:
             click.echo(text(ok[0].payload))

@@ -235,7 +235,9 @@ def check_cast(
         more = caps.models_allowing("videos_max", len(videos))
         sink.add("E302", videos[videos_max].span, count=len(videos), max=videos_max,
                  help="use an image for one of them" + (f", or `model {more[0]}`" if more else ""))
-    if len(images) > images_max:
+    # With no more images allowed than references, too many images is too many references:
+    # E301 said it already.
+    if len(images) > images_max and not (len(cast) > hi and images_max >= hi):
         sink.add("E303", images[images_max].span, count=len(images), max=images_max)
     if region and images and "image" not in caps.regions[region].inputs:
         sink.add("E304", images[0].span, region=region,

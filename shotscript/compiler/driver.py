@@ -18,6 +18,8 @@ from shotscript.compiler.mentions import compiled
 from shotscript.compiler.natural import natural_key
 from shotscript.compiler.payload import Payload
 from shotscript.compiler.prompt import LANGS, ShotText, form, render
+from shotscript.compiler.settings import SETTINGS
+from shotscript.compiler.suggest import as_flag, as_yaml
 from shotscript.compiler.timeline import Slot, check_slots, effective_duration, lay_out
 from shotscript.facts.capabilities import Capabilities, capabilities
 
@@ -51,6 +53,17 @@ def _decode(data: bytes, sink: Sink) -> str | None:
         sink.add("E109", Span.at(line, col, 1),
                  detail=f"byte 0x{data[e.start]:02x} is not UTF-8", help="save the file as UTF-8")
         return None
+
+
+def _is_yaml(path: Path | None, name: str | None) -> bool:
+    return Path(name or (path.name if path else "story.shot")).suffix.lower() in (".yaml", ".yml")
+
+
+def _yaml_help(d: Diagnostic) -> Diagnostic:
+    """The checks' helps spell settings as the DSL does; a YAML story's in its own spelling."""
+    if not d.help or d.span.file is not None:  # a folder's shotscript.toml has its own
+        return d
+    return replace(d, help=as_yaml(d.help, SETTINGS))
 
 
 def parse(
@@ -96,6 +109,8 @@ def _check(
     if defaults:  # the story's own settings win over its folders'
         story = replace(story, settings={**defaults, **story.settings})
     checks.check_structure(story, sink)
+    flagged = len(sink.items)  # from here on, a help naming a model speaks of `--model`
+    own = story.settings.get("model")
     model_name, region = checks.check_model_region(story, caps, sink, model)
     if model:  # `--model` wins over the file and shotscript.toml
         chosen = Setting(name="model", value=model, span=NOWHERE, value_span=NOWHERE)
@@ -110,9 +125,17 @@ def _check(
     )
     slots = lay_out(story.shots, duration, sink) if story.shots else None
     if slots is not None:
-        check_slots(slots, duration, sink, story.shots)
+        videos = any(m.kind == "video" for m in story.cast)
+        allowed = caps.durations(model_name, region, videos=videos) if model_name and region else None
+        check_slots(slots, duration, sink, story.shots, allowed)
     checks.check_duration(duration, story, model_name, region, caps, sink)
     checks.check_cast(story, model_name, region, caps, sink, local)
+    if model:
+        said = None
+        if own is not None and own.value:
+            said = (str(own.value), "its shotscript.toml" if own.span.file else "the story")
+        sink.items[flagged:] = [replace(d, help=as_flag(d.help, model, said)) if d.help else d
+                                for d in sink.items[flagged:]]
     return Checked(story, model_name, region, duration, slots)
 
 
@@ -180,7 +203,10 @@ def check_text(
     shown = display_path(path) if path else (name or "<story>")
     sink = Sink(shown)
     story = parse(text, sink, path, name)
+    parsed = len(sink.items)
     payload = _build_payload(story, sink, capabilities(), model, local) if story is not None else None
+    if _is_yaml(path, name):
+        sink.items[parsed:] = [_yaml_help(d) for d in sink.items[parsed:]]
     if story is not None and remote is not None:
         caps = capabilities()
         target = payload.model if payload else str(model or story.value("model") or caps.defaults["model"])

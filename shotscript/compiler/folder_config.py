@@ -41,6 +41,22 @@ RENDER_KEYS: dict[str, type] = {
 }
 
 
+# The backends `render` knows (batch/options.py reads the same list for `--backend`).
+RENDER_BACKENDS = ("auto", "dashscope", "preview")
+
+
+def _render_problem(key: str, value: object) -> tuple[str, str | None] | None:
+    """What is wrong with a well-typed `[render]` value (what it should be, a fix), or None:
+    said at its line here, rather than by `render` later without the file."""
+    if key == "concurrency" and isinstance(value, int) and value < 1:
+        return "is a whole number ≥ 1 (stories rendered at once)", "write 1 or more, or remove it"
+    if key == "budget" and isinstance(value, int | float) and value < 0:
+        return "is a number ≥ 0", None
+    if key == "backend" and value not in RENDER_BACKENDS:
+        return f"is one of {', '.join(RENDER_BACKENDS)}", did_you_mean(str(value), RENDER_BACKENDS)
+    return None
+
+
 @dataclass(frozen=True)
 class FolderConfig:
     """The defaults that apply to one story, merged from every shotscript.toml above it."""
@@ -96,15 +112,17 @@ def _read(path: Path, mtime_ns: int) -> tuple[dict[str, Setting], dict[str, obje
                 if want is None:
                     sink.add("E104", key_span, name=f"render.{rkey}",
                              help=did_you_mean(rkey, RENDER_KEYS))
-                elif want is float and isinstance(rvalue, int | float) and not isinstance(
-                    rvalue, bool
-                ) and math.isfinite(rvalue):
-                    render[rkey] = float(rvalue)
-                elif not isinstance(rvalue, want) or isinstance(rvalue, bool | float):
+                    continue
+                number = want is float and isinstance(rvalue, int | float) and not isinstance(
+                    rvalue, bool) and math.isfinite(rvalue)
+                if not number and (not isinstance(rvalue, want) or isinstance(rvalue, bool | float)):
                     sink.add("E105", span, name=f"render.{rkey}", value=rvalue,
                              expected=f"is a {'number' if want is not str else 'string'}")
+                elif (problem := _render_problem(rkey, rvalue)) is not None:
+                    sink.add("E105", span, name=f"render.{rkey}", value=rvalue, expected=problem[0],
+                             help=problem[1])
                 else:
-                    render[rkey] = rvalue
+                    render[rkey] = float(rvalue) if number else rvalue
             continue
         key_span, span = _spans(text, key, shown)
         if key not in allowed:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from shotscript.compiler.ast import Story, Timing
+from shotscript.compiler.ast import Setting, Story, Timing
 from shotscript.compiler.diagnostics import source_lines
 from shotscript.compiler.mentions import spell
-from shotscript.compiler.settings import SETTING_ORDER
+from shotscript.compiler.settings import SETTING_ORDER, SETTINGS
 
 _TIMING_LIKE = re.compile(r"\d+(?:\.\d+)?(?:[\t ]*-[\t ]*\d+(?:\.\d+)?(?:s|秒)?|s|秒)(?![^\s])")
 
@@ -83,6 +83,17 @@ def _continued(lines: list[str], line: int, keyword: str) -> tuple[str, list[tup
     return lines[line - 1][len(keyword):].strip(), block[: last_text + 1]
 
 
+def _end_comment(lines: list[str], setting: Setting) -> str | None:
+    """The `# …` written after a one-word setting's value on its line (DSL `ratio 16:9  # …`
+    or YAML `ratio: "16:9"  # …`), or None."""
+    spec = SETTINGS.get(setting.name)
+    line = setting.span.line
+    if spec is None or not spec.word or setting.span.file is not None or not 1 <= line <= len(lines):
+        return None
+    m = re.match(rf"[\t ]*{re.escape(setting.name)}[\t :]+\S+[\t ]+(#.*)\Z", lines[line - 1])
+    return m.group(1).rstrip() if m else None
+
+
 def to_shot(story: Story, source: str | None = None) -> str:
     """Canonical DSL: settings as written, the cast aligned, shot texts in one column.
 
@@ -104,9 +115,12 @@ def to_shot(story: Story, source: str | None = None) -> str:
              *(t for t in (story.intro, story.prompt) if t is not None)]
     notes = _Comments(source, [n.span.line for n in nodes], claimed)
     out: list[str] = []
-    for setting in settings:
-        if setting.value is not None:
-            out += [*notes.take(setting.span.line), f"{setting.name} {_value(setting.value)}"]
+    written = [(s, f"{s.name} {_value(s.value)}", _end_comment(lines, s)) for s in settings
+               if s.value is not None]
+    # Comments after settings line up one column past the longest commented setting.
+    column = max((len(text) for _, text, note in written if note), default=0) + 2
+    for setting, text, note in written:
+        out += [*notes.take(setting.span.line), f"{text.ljust(column)}{note}" if note else text]
     if story.cast:
         out += ["", "cast"]
         width = max(len(m.name) for m in story.cast)

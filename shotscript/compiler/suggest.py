@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 _MAX_OPTIONS = 100
@@ -33,3 +34,35 @@ def one_of(word: str, options: Iterable[str]) -> str:
     valid = "one of " + ", ".join(f"`{o}`" for o in options)
     best = did_you_mean(word, options)
     return f"{best} ({valid})" if best else f"use {valid}"
+
+
+_MODEL_FIX = re.compile(r"(use )?`model ([^`]+)`")
+
+
+def as_flag(help: str, flag: str, own: tuple[str, str] | None) -> str:
+    """A help that says `model X` rewritten for a run whose model comes from `--model flag`:
+    the flag is what to change (`--model X`), or to leave out when `own` — (the model, who
+    says it: the story or its shotscript.toml) — is X itself."""
+
+    def spoken(m: re.Match[str]) -> str:
+        name = m.group(2)
+        if own is not None and name == own[0]:
+            return f"leave out `--model {flag}` ({own[1]} says `model {name}`)"
+        return f"{m.group(1) or ''}`--model {name}`"
+
+    return _MODEL_FIX.sub(spoken, help)
+
+
+_YAML_WORDS = {"on": "true", "off": "false"}
+
+
+def as_yaml(help: str, settings: Iterable[str]) -> str:
+    """A help's settings in YAML spelling (`audio: false`, `size: 1280*720`) for a YAML story:
+    the checks write them as the DSL does (`audio off`)."""
+    names = "|".join(re.escape(n) for n in settings)
+
+    def spoken(m: re.Match[str]) -> str:
+        value = m.group(2)
+        return f"`{m.group(1)}: {_YAML_WORDS.get(value, value)}`"
+
+    return re.sub(rf"`({names}) ([^`]+)`", spoken, help)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from shotscript.compiler.ast import Shot, Span
@@ -99,8 +100,12 @@ def lay_out(shots: tuple[Shot, ...], duration: int, sink: Sink) -> list[Slot] | 
     return slots if ok else None
 
 
-def check_slots(slots: list[Slot], duration: int, sink: Sink, shots: tuple[Shot, ...]) -> None:
-    """Start at 0, no gaps, no overlaps, at least a second each, end where the video ends."""
+def check_slots(slots: list[Slot], duration: int, sink: Sink, shots: tuple[Shot, ...],
+                allowed: Container[int] | None = None) -> None:
+    """Start at 0, no gaps, no overlaps, at least a second each, end where the video ends.
+
+    `allowed` (the durations the target accepts, when known) keeps the help from offering a
+    duration that is refused in turn."""
     for k, (slot, shot) in enumerate(zip(slots, shots, strict=True)):
         where = shot.timing.span if shot.timing else shot.span
         if k == 0 and slot.start != 0:
@@ -119,5 +124,7 @@ def check_slots(slots: list[Slot], duration: int, sink: Sink, shots: tuple[Shot,
     if slots and slots[-1].end != duration:
         last = shots[-1]
         end = slots[-1].end
+        fixes = [f for n, f in ((duration, f"end the last shot at {duration} s"),
+                                 (end, f"set `duration {end}`")) if allowed is None or n in allowed]
         sink.add("E207", last.timing.span if last.timing else last.span, end=end,
-                 duration=duration, help=f"end the last shot at {duration} s or set `duration {end}`")
+                 duration=duration, help=" or ".join(fixes) or None)
