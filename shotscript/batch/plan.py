@@ -24,6 +24,7 @@ from shotscript.compiler.story_keys import (  # noqa: F401
     PREVIEW_SUFFIX,
     StoryFile,
     batch_base,
+    inside,
     story_files,
     video_name,
 )

@@ -24,7 +24,7 @@ def start_action(
         case "done":
             return "skip" if video_exists and not new_take else "render"
         case "failed":
-            return "render" if retry_failed and retryable else "skip"
+            return "render" if new_take or (retry_failed and retryable) else "skip"
         case _:
             return "render"
 
@@ -95,7 +95,7 @@ def plan_action(
     """
     if invalid:
         return "invalid"
-    if new_take and not same_as and state not in (None, "queued", "uploading", "failed"):
+    if new_take and not same_as and state not in (None, "queued", "uploading"):
         return "take"  # every story the run works on is sent again (see start_action, resume_action)
     if state == "done" and video_exists:
         return "done"  # a copy made by an earlier run is done, not copied again

@@ -23,6 +23,7 @@ from shotscript.batch.cost import billed_seconds_of, round_money
 from shotscript.batch.journal import Journal, JournalRow
 from shotscript.batch.thumbnails import thumbnail_path
 from shotscript.facts.version import __version__
+from shotscript.runtime.ledger import folder_spent
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("shotscript.batch", "templates"),
@@ -45,6 +46,9 @@ class Totals:
     pending_cost: float
     upper_bound: bool  # some estimate counts a video of unknown length at its cap
     currency: str
+    # What the ledger says was billed into this folder over every take (earlier takes, replaced
+    # videos): the journal keeps only each story's current take. None: no ledger to ask.
+    all_takes_seconds: float | None = None
 
     @property
     def failed(self) -> int:
@@ -70,6 +74,9 @@ class Totals:
             "pending_cost": round_money(self.pending_cost, self.currency),
             "estimate_is_upper_bound": self.upper_bound,
             "currency": self.currency,
+            "billed_seconds_all_takes": (
+                None if self.all_takes_seconds is None else round(self.all_takes_seconds, 3)
+            ),
         }
 
 
@@ -100,6 +107,7 @@ def totals(journal: Journal) -> Totals:
         pending_cost=row[4],
         upper_bound=bool(row[5]),
         currency=row[6] or "CNY",
+        all_takes_seconds=folder_spent(journal.path.parent),
     )
 
 
@@ -252,6 +260,8 @@ def totals_line(t: Totals) -> str:
     noun = "story" if t.stories == 1 else "stories"
     text = f"{t.stories} {noun}: {t.done} done, {t.failed} failed" + "".join(f", {p}" for p in parts)
     text += f" · billed {t.billed_seconds:g} s = {money(t.cost, t.currency)}"
+    if t.all_takes_seconds is not None and t.all_takes_seconds > t.billed_seconds + 1e-6:
+        text += f" (this take; all takes into this folder: {t.all_takes_seconds:g} s, the ledger says)"
     if t.pending_seconds:
         bound = "≤ " if t.upper_bound else ""
         text += f" · not done: {bound}{t.pending_seconds:g} s ≈ {money(t.pending_cost, t.currency)}"

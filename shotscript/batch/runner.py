@@ -199,7 +199,8 @@ class BatchRunner:
         elif row is not None and row.error and row.error.get("kind") == "story":
             # Its diagnostics were printed while planning: it never compiled, it did not "fail earlier".
             tally.failed += 1
-            self.display.message(key, f"does not compile: {reason(row.error)}", warning=True)
+            # An error, not a warning: the story is failed (exit 1) and nothing was sent for it.
+            self.display.message(key, f"error: does not compile: {reason(row.error)}")
         else:
             tally.failed += 1
             self.display.message(key, f"failed earlier: {reason(row.error if row else None)}", warning=True)

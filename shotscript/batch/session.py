@@ -30,7 +30,7 @@ from shotscript.batch.lock import folder_lock
 from shotscript.batch.options import BatchFlags, BatchOptions, default_concurrency, folder_render, resolve
 from shotscript.batch.outcome import Exit, RenderOutcome, StoryResult, exit_for
 from shotscript.batch.pacing import PacedTransport, Pacer
-from shotscript.batch.plan import StoryFile, batch_base, plan, story_files
+from shotscript.batch.plan import StoryFile, batch_base, inside, plan, story_files
 from shotscript.batch.report import console_for, money, summary_table, write_html, write_json
 from shotscript.batch.runner import BatchRunner, BatchStores, RunOptions
 from shotscript.compiler.payload import Payload
@@ -138,6 +138,11 @@ def _options(request: RenderRequest) -> tuple[BatchOptions, PriceTable, list[Sto
             "no story files (.shot, .yaml, .yml) found in " + ", ".join(map(str, request.paths)),
             code=Exit.USAGE,
         )
+    for file in files:  # keys hold no `..` by construction; checked before anything is created
+        target = file.output(options.out_dir, options.backend)
+        if not inside(options.out_dir, target):
+            raise BatchError(f"{file.path}: its video would be written to {target}, outside the output "
+                             f"folder {options.out_dir}; nothing was sent", code=Exit.USAGE)  # fmt: skip
     return options, prices, files
 
 

@@ -35,11 +35,23 @@ def video_name(key: str, backend: str) -> str:
     return f"{key}{PREVIEW_SUFFIX if backend == 'preview' else '.mp4'}"
 
 
+def normal(path: Path) -> Path:
+    """An absolute path with `.` and `..` resolved by name (`a/b/../c` is `a/c`): keys are made
+    from these, so no key holds a `..` that would lead out of the output folder."""
+    return Path(os.path.abspath(path))
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether `path` (by name, `..` resolved) lies inside `folder`."""
+    root, target = normal(folder), normal(path)
+    return target != root and os.path.commonpath([root, target]) == str(root)
+
+
 def batch_base(paths: Sequence[Path]) -> Path:
     """The folder keys are relative to: the one folder given, else the common parent."""
     if len(paths) == 1 and paths[0].is_dir():
-        return paths[0].absolute()
-    parents = [p.absolute() if p.is_dir() else p.absolute().parent for p in paths]
+        return normal(paths[0])
+    parents = [normal(p) if p.is_dir() else normal(p).parent for p in paths]
     return Path(os.path.commonpath(parents))
 
 
@@ -54,7 +66,7 @@ def story_files(paths: Sequence[Path]) -> list[StoryFile]:
     keys: set[str] = set()
     files = []
     for path in find_stories(list(paths)):
-        absolute = path.absolute()
+        absolute = normal(path)
         if absolute in seen:
             continue
         seen.add(absolute)

@@ -109,6 +109,18 @@ class Video:
 _SPEND = "id, fingerprint, take, state, task_id, submitting_at, submitted_at, folder, key, model"
 
 
+def folder_spent(folder: Path, home: Path | None = None) -> float | None:
+    """What the ledger says was billed into `folder` over every take (None: no ledger to ask)."""
+    path = (home if home is not None else state_home()) / LEDGER_NAME
+    if not path.is_file():
+        return None
+    try:
+        with open_ledger(path.parent) as ledger:
+            return ledger.spent_in(folder)
+    except (LedgerError, sqlite3.Error):
+        return None  # the folder's own figures still stand; `shotscript ledger` says why
+
+
 def open_ledger(home: Path | None = None) -> Ledger:
     """The ledger of the state directory, in WAL mode, migrated to the current schema."""
     folder = home if home is not None else state_home()
@@ -192,6 +204,13 @@ class Ledger:
         ).fetchall()
         names = ("day", "folder", "creates", "tasks", "billed_seconds", "model", "tier", "audio", "region")
         return [dict(zip(names, r, strict=True)) for r in rows]
+
+    def spent_in(self, folder: Path) -> float:
+        """Billed seconds of every take the ledger knows as sent into `folder`."""
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(billed_seconds), 0) FROM requests WHERE folder = ?", (str(folder.resolve()),)
+        ).fetchone()
+        return float(row[0])
 
     # --- writing ---------------------------------------------------------------------------
 

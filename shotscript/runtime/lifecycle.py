@@ -16,6 +16,7 @@ from typing import Any, assert_never
 from shotscript.compiler.payload import Payload
 from shotscript.runtime import constants as C
 from shotscript.runtime import failpoints
+from shotscript.runtime.atomic import output_error
 from shotscript.runtime.client import DashScopeClient, TaskSnapshot
 from shotscript.runtime.download import VideoProbe, download_video
 from shotscript.runtime.errors import (
@@ -43,7 +44,15 @@ from shotscript.runtime.record import (
     resume_action,
 )
 from shotscript.runtime.retry_policy import outcome_unknown
-from shotscript.runtime.reuse import Reuse, from_ledger, from_sidecar, keep_aside, place, sidecar_task
+from shotscript.runtime.reuse import (
+    PaidVideoLostError,
+    Reuse,
+    from_ledger,
+    from_sidecar,
+    keep_aside,
+    place,
+    sidecar_task,
+)
 from shotscript.runtime.sidecar import build_sidecar, sidecar_path, write_sidecar
 from shotscript.runtime.uploads import UploadCache, account_tag, file_sha256, upload_references
 
@@ -231,10 +240,10 @@ class Lifecycle:
                 self._save(self.record.model_copy(update={"submitting_at": reuse.submitting_at}))
                 return await self._go("reconcile", payload, out_path, story)
             case "lost":
-                error = OutcomeUnknownError(
-                    reuse.message, hint="rerun with --new-take to pay for another take of it"
-                )
-                raise self._fail(error, "needs-attention")
+                # Failed, not needs-attention: reconciling could only end in paying again.
+                hint = "rerun with --new-take to pay for another take of it"
+                error = PaidVideoLostError(reuse.message, hint=hint)
+                raise self._fail(error, "failed")
             case _:
                 assert_never(reuse.kind)
 
@@ -589,7 +598,10 @@ class Lifecycle:
 
     def _keep_aside(self, out_path: Path, task_id: str) -> None:
         """A paid video of another task at `out_path` is moved beside it, never overwritten."""
-        kept = keep_aside(out_path, task_id)
+        try:
+            kept = keep_aside(out_path, task_id)
+        except OSError as exc:  # the old video stays where it was; nothing is overwritten
+            raise self._fail(output_error(exc, out_path)) from None
         if kept is not None:
             other, path = kept
             if self.ledger is not None:

@@ -18,9 +18,18 @@ from typing import Any, Literal
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime.atomic import atomic_write_text
+from shotscript.runtime.errors import RenderError
 from shotscript.runtime.ledger import TASK_LIFETIME, Ledger, Video
 from shotscript.runtime.sidecar import sidecar_path
 from shotscript.runtime.uploads import file_sha256
+
+
+class PaidVideoLostError(RenderError):
+    """This request was paid for, but its video changed or is gone and its task expired: not
+    handed out, not paid again on its own; `--new-take` pays for another take."""
+
+    kind = "paid_video_lost"
+
 
 ReuseKind = Literal["in_place", "copy", "poll", "reconcile", "lost"]
 
