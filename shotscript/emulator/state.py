@@ -165,7 +165,8 @@ class EmulatorState:
         if injected:
             self.injected.append(task.task_id)
         else:
-            self.stats.record_create(fingerprint(body, self.uploads.content_digest))
+            digest = fingerprint(body, self.uploads.content_digest)
+            self.stats.record_create(digest, fails=failure is not None)
         return task
 
     def fire_armed(self, trigger: Caller, body: dict[str, Any], parse: Parse) -> None:

@@ -83,6 +83,9 @@ class Stats:
 
     creates: int = 0  # tasks created (including ones created behind a fault answer)
     duplicate_creates: int = 0  # created tasks whose body equals an earlier created task's
+    # ... of which an earlier equal task was not set to fail: the request would be billed twice
+    # (a create sent again after its first task FAILED is a new, honest try: FAILED is free)
+    billable_duplicate_creates: int = 0
     create_requests: int = 0  # every create request, refused or not
     polls: int = 0
     cancels: int = 0
@@ -94,14 +97,20 @@ class Stats:
     throttled: int = 0  # 429 answers from quotas (injected 429s are counted under faults)
     errors: int = 0  # other 4xx answers of the API
     _seen: set[str] = field(default_factory=set)
+    _billable: set[str] = field(default_factory=set)  # bodies with a task that will not fail
 
-    def record_create(self, digest: str) -> bool:
-        """Count a created task; True when an equal body was created before."""
+    def record_create(self, digest: str, *, fails: bool = False) -> bool:
+        """Count a created task (`fails`: set to end FAILED); True when an equal body was
+        created before."""
         self.creates += 1
         duplicate = digest in self._seen
         self._seen.add(digest)
         if duplicate:
             self.duplicate_creates += 1
+            if digest in self._billable:
+                self.billable_duplicate_creates += 1
+        if not fails:
+            self._billable.add(digest)
         return duplicate
 
     def as_dict(self) -> dict[str, Any]:
