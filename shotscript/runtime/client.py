@@ -63,14 +63,23 @@ Sleep = Callable[[float], Awaitable[None]]
 # httpx errors raised before a single byte of the request left this machine: sending again
 # cannot duplicate anything.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-def connection_error(exc: httpx.TransportError, operation: str) -> APIConnectionError:
-    """The typed error for a request that got no HTTP answer."""
+def connection_error(
+    exc: httpx.TransportError, operation: str, base_url: str | None = None
+) -> APIConnectionError:
+    """The typed error for a request that got no HTTP answer; with `base_url`, a hint that
+    names where it was sent (a refused connection is most often a wrong or stopped server)."""
     sent = not isinstance(exc, _NOT_SENT)
     detail = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-    return APIConnectionError(f"{operation}: no answer from the API ({detail})", sent=sent)
+    hint = None
+    if base_url is not None and isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        hint = (f"nothing answered at {base_url}: check the network and DASHSCOPE_HTTP_BASE_URL "
+                "(if it points at `shotscript emulate`, start the emulator first)")
+    return APIConnectionError(f"{operation}: no answer from the API ({detail})", sent=sent, hint=hint)
 
 
-def _answer_error(exc: httpx.HTTPError | httpx.InvalidURL, operation: str, redirects: int) -> RenderError:
+def _answer_error(
+    exc: httpx.HTTPError | httpx.InvalidURL, operation: str, redirects: int, base_url: str
+) -> RenderError:
     """The typed error for an answer httpx could not follow or decode."""
     if isinstance(exc, httpx.TooManyRedirects):
         return UnsafeURLError(
@@ -78,7 +87,7 @@ def _answer_error(exc: httpx.HTTPError | httpx.InvalidURL, operation: str, redir
             hint="a redirect loop on the server's side; see docs/runtime-limits.md",
         )
     if isinstance(exc, httpx.TransportError):
-        return connection_error(exc, operation)
+        return connection_error(exc, operation, base_url)
     return ProtocolError(f"{operation}: unreadable answer ({type(exc).__name__}: {exc})")
 
 
@@ -188,7 +197,7 @@ class DashScopeClient:
                     f"{operation}: no complete answer within {deadline:g}s", sent=True
                 )
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                error = _answer_error(exc, operation, limits.max_redirects)
+                error = _answer_error(exc, operation, limits.max_redirects, self.settings.base_url)
             else:
                 request_id = redact_optional(
                     header_request_id(response) or body_request_id(response)

@@ -129,8 +129,8 @@ class APIConnectionError(RenderError):
     retryable = True
     kind = "connection"
 
-    def __init__(self, message: str, *, sent: bool) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, sent: bool, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
         self.sent = sent
 
     def to_dict(self) -> dict[str, Any]:
