@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Callable
+
+from shotscript.runtime.sqlite_migrations import apply
 
 # A snapshot, as m001 wrote it: a migration must not change when the live vocabulary
 # (`runtime.record.State`) does.
@@ -102,25 +103,4 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_stories, m0
 
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations this file has not seen yet, each in its own transaction."""
-    # Write only when needed: a reader (`status`) must not wait for a running render's lock.
-    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-    if db.execute(query).fetchone() is None:
-        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
-    applied = []
-    for migration in MIGRATIONS:
-        name = migration.__name__
-        if name in done:
-            continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Another process may have migrated between the read above and this lock.
-            if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone() is None:
-                migration(db)
-                db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, time.time()))
-                applied.append(name)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-    return applied
+    return apply(db, MIGRATIONS)
