@@ -48,3 +48,16 @@ def test_explicit_preview_backend_ignores_the_key(tmp_path: Path) -> None:
     assert code == 0 and "not set" not in err
     for f in (p for p in tmp_path.rglob("*") if p.is_file()):
         assert secret not in f.read_bytes().decode("latin-1")
+
+
+def test_without_a_cjk_font_one_warning_says_how_to_redraw(tmp_path: Path, monkeypatch) -> None:
+    import shotscript.preview.animatic as animatic
+    import shotscript.preview.fonts as fonts
+
+    stories = [str(STORIES / "seed" / "pet.yaml"), str(STORIES / "seed" / "smartwatch.shot")]
+    for module in (fonts, animatic):  # a machine without a CJK font
+        if hasattr(module, "system_fonts"):
+            monkeypatch.setattr(module, "system_fonts", fonts.latin_fonts)
+    code, err = _run("preview", *stories, "--out", str(tmp_path))
+    assert code == 0 and err.count("no CJK font found") == 1, err  # once per run, not per story
+    assert "`preview --force` or `render --new-take`" in err

@@ -41,6 +41,7 @@ class PreviewBackend:
         self.store = store
         self.force = force
         self.stores = stores  # a batch's journal: the record store of each output
+        self._warned_cjk = False
 
     def store_for(self, out_path: Path) -> RecordStore:
         """The record store of an output: the engine's journal row, the one given, or memory."""
@@ -98,8 +99,10 @@ class PreviewBackend:
         sidecar = sidecar_path(out_path)
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
         await asyncio.to_thread(atomic_write_text, sidecar, text, mode=0o644)
-        if not result.cjk_font and result.text_omitted:
+        if not result.cjk_font and result.text_omitted and not self._warned_cjk:
+            self._warned_cjk = True  # once per run, not once per story
             events(Event("warning", "no CJK font found: Chinese text is summarised on the cards "
-                                    "(install fonts-wqy-zenhei or Noto Sans CJK)"))
+                                    "(install fonts-wqy-zenhei or Noto Sans CJK, then redraw these previews "
+                                    "with `preview --force` or `render --new-take`; they cost nothing)"))
         events(Event("phase", f"{story}: preview written ({result.seconds:.1f} s)"))
         return RenderResult(story, out_path, sidecar, None, 0, probe, record.timings)
