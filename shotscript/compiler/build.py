@@ -24,7 +24,7 @@ from shotscript.compiler.ast import (
 )
 from shotscript.compiler.diagnostics import Sink, shorten
 from shotscript.compiler.input_limits import limits
-from shotscript.compiler.mentions import Names, Piece, build_text, resolve
+from shotscript.compiler.mentions import Names, Piece, build_text, wide_mentions
 from shotscript.compiler.settings import SETTINGS, convert
 from shotscript.compiler.suggest import did_you_mean
 
@@ -34,7 +34,6 @@ KINDS = ("video", "image")
 _PATH_PARTS = re.compile(r"[/\\]" if os.sep == "\\" else "/")
 # Settings whose value is a file or URL, checked like a cast member's reference.
 _REFERENCE_SETTINGS = ("first_frame",)
-_WIDE_AT = re.compile(r"＠(\w+)")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # as compiler/references.py reads a scheme
 
 
@@ -237,11 +236,9 @@ class StoryBuilder:
 
     def _text(self, what: str, pieces: list[Piece], span: Span) -> Text:
         for p in pieces:
-            for m in _WIDE_AT.finditer(p.text):
-                name = resolve(m.group(1), self._names)
-                if name is not None:
-                    self.sink.add("W104", p.span(m.start(), len(name) + 1), name=name,
-                                  help=f"write `@{name}` to mention it")
+            for at, name in wide_mentions(p.text, self._names):
+                self.sink.add("W104", p.span(at, len(name) + 1), name=name,
+                              help=f"write `@{name}` to mention it")
         text = build_text(pieces, self._names, self.sink, span)
         if not text.segments or all(
             getattr(s, "text", "x").strip() == "" for s in text.segments

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shotscript.compiler.ast import Span, Story, Text
+from shotscript.compiler.ast import Plain, Span, Story, Text
 from shotscript.compiler.diagnostics import Sink
+from shotscript.compiler.mentions import wide_mentions
 from shotscript.compiler.references import (
     URL_SCHEMES,
     kind_by_extension,
@@ -252,6 +253,11 @@ def check_cast(
         sink.add("W504", local[0].span, regions=_names(up),
                  help="host the file at an http(s) URL the service can reach")
     mentioned = {mm.name for t in _texts(story) for mm in t.mentions()}
+    names = [m.name for m in cast]
+    mentioned |= {  # `＠name` already has its W104: "never mentioned" would say it twice
+        name for t in _texts(story) for s in t.segments if isinstance(s, Plain)
+        for _, name in wide_mentions(s.text, names)
+    }
     for m in cast:
         if m.name not in mentioned:
             billed = " (its video is still billed)" if m.kind == "video" else ""

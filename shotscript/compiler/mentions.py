@@ -44,6 +44,16 @@ def names_of(names: Sequence[str]) -> Names:
     return names if isinstance(names, Names) else Names(names)
 
 
+# A full-width `＠` (CJK input methods) before a name: text, with W104 saying `@name` mentions.
+WIDE_AT = re.compile(r"＠(\w+)")
+
+
+def wide_mentions(text: str, names: Sequence[str]) -> list[tuple[int, str]]:
+    """(offset, cast name) of each `＠name` in `text` that would be a mention with `@`."""
+    found = ((m.start(), resolve(m.group(1), names)) for m in WIDE_AT.finditer(text))
+    return [(at, name) for at, name in found if name is not None]
+
+
 def resolve(word: str, names: Sequence[str]) -> str | None:
     """The cast name `@word` refers to: the longest name that starts `word`.
 
