@@ -72,8 +72,11 @@ def test_ctrl_c_in_a_command_exits_130_without_aborted(
 def test_ctrl_c_of_a_real_process_exits_130(tmp_path: Path) -> None:
     fifo = tmp_path / "story.shot"
     os.mkfifo(fifo)
+    # A run started as a background job inherits SIGINT ignored, and an ignored signal stays
+    # ignored across exec (Python keeps it so): the child gets the default, as a terminal's has.
     proc = subprocess.Popen([sys.executable, "-m", "shotscript", "check", str(fifo)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # Opening a FIFO's write end without blocking works only once a reader has it open:
         # then the command is inside its read, mid-run.
