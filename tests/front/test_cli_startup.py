@@ -88,8 +88,21 @@ def test_ctrl_c_of_a_real_process_exits_130(tmp_path: Path) -> None:
                 assert e.errno == errno.ENXIO
                 assert proc.poll() is None, proc.communicate()
                 os.sched_yield()
+        # Then wait until it is blocked in the read itself: a signal that lands between the
+        # interpreter's last check and the read() call is only seen once the read returns
+        # (CPython checks signals after a syscall, not before), which would wait forever.
+        wchan = Path(f"/proc/{proc.pid}/wchan")
+        while "pipe_read" not in wchan.read_text():
+            assert proc.poll() is None, proc.communicate()
+            os.sched_yield()
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            wchan = Path(f"/proc/{proc.pid}/wchan").read_text()
+            signals = " ".join(line for line in status.splitlines() if line.startswith("Sig"))
+            raise AssertionError(f"no exit after SIGINT; wchan={wchan} {signals}") from None
         os.close(writer)
     finally:
         proc.kill()
