@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import calendar
 import ipaddress
-import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shotscript.facts.capabilities import MediaLimits
 from shotscript.media.limits import check_reference
+from shotscript.media.loopback import ENV_REQUIRE_LOOPBACK, is_loopback_host, loopback_required
 from shotscript.media.probe import MediaInfo, probe_bytes
 from shotscript.media.problems import Problem, problem
 
@@ -29,7 +29,6 @@ MAX_REDIRECTS = 5
 CONCURRENCY = 8
 # The runtime's name for it (runtime/constants.py; a test keeps them equal): when set, not
 # one request leaves this machine, probes included.
-ENV_REQUIRE_LOOPBACK = "SHOTSCRIPT_REQUIRE_LOOPBACK"
 # A signed URL must outlive the wait in the service's queue; warn below this margin.
 EXPIRY_MARGIN_SECONDS = 3600
 
@@ -56,24 +55,9 @@ class RemoteInfo(BaseModel):
         return self.status is not None and 200 <= self.status < 300
 
 
-def loopback_required(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether SHOTSCRIPT_REQUIRE_LOOPBACK forbids probing any host but this machine."""
-    env = os.environ if environ is None else environ
-    return env.get(ENV_REQUIRE_LOOPBACK, "").strip() not in ("", "0", "false", "no")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 async def _loopback_guard(request: httpx.Request) -> None:
     # Also every redirect: a loopback server may not send the probe elsewhere.
-    if not _is_loopback(request.url.host):
+    if not is_loopback_host(request.url.host):
         raise httpx.RequestError(
             f"{ENV_REQUIRE_LOOPBACK} is set (not loopback: {request.url.host})",
             request=request,

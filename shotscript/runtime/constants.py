@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shotscript.media.loopback import ENV_REQUIRE_LOOPBACK as ENV_REQUIRE_LOOPBACK
+
 # --- environment -----------------------------------------------------------------------
 ENV_API_KEY = "DASHSCOPE_API_KEY"
 # The name the official dashscope SDK reads, so one setting serves both tools.
@@ -10,8 +12,8 @@ ENV_HOME = "SHOTSCRIPT_HOME"
 # Multiplies every wait the client chooses itself (poll intervals, back-off, settling), never a
 # server's Retry-After: tests and benchmarks against a fast emulator set it small.
 ENV_POLL_SCALE = "SHOTSCRIPT_POLL_SCALE"
-# When set (the test suite sets it), every request to a non-loopback host is refused.
-ENV_REQUIRE_LOOPBACK = "SHOTSCRIPT_REQUIRE_LOOPBACK"
+# ENV_REQUIRE_LOOPBACK (above): when set (the test suite sets it), every request to a
+# non-loopback host is refused; media/loopback.py holds the rule for both stages.
 
 # --- API protocol ------------------------------------------------------------------------
 CREATE_PATH = "/services/aigc/video-generation/video-synthesis"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -11,6 +10,7 @@ from urllib.parse import urlsplit
 
 from shotscript.facts.capabilities import capabilities
 from shotscript.facts.service import service
+from shotscript.media.loopback import is_loopback, loopback_required
 from shotscript.runtime import constants as C
 from shotscript.runtime.errors import ConfigError
 from shotscript.runtime.limits import RuntimeLimits, limits_from_env
@@ -82,27 +82,6 @@ def api_key_from_env(environ: Mapping[str, str] | None = None) -> str:
             hint="create a key in Model Studio for the story's region and export it",
         )
     return key
-
-
-def is_loopback(url: str) -> bool:
-    """Whether a URL points at this machine (127.0.0.0/8, ::1 or localhost)."""
-    return is_loopback_host(urlsplit(url).hostname or "")
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether a host name or address is this machine's (127.0.0.0/8, ::1 or localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def loopback_required(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether `SHOTSCRIPT_REQUIRE_LOOPBACK` forbids talking to any other host (tests set it)."""
-    env = os.environ if environ is None else environ
-    return env.get(C.ENV_REQUIRE_LOOPBACK, "").strip() not in ("", "0", "false", "no")
 
 
 def settings_from_env(
