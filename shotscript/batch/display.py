@@ -12,15 +12,15 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
-
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from shotscript.batch import constants as C
 from shotscript.batch.scheduler import eta_seconds
+
+if TYPE_CHECKING:  # rich (~25 ms to load) only for the live board, on a terminal
+    from rich.console import Console, Group
+    from rich.table import Table
+    from rich.text import Text
 
 _STYLE = {
     "done": "green",
@@ -203,6 +203,8 @@ class TerminalDisplay:
     """A live board: one line per active story (state, elapsed), then the totals and ETA."""
 
     def __init__(self, console: Console, tally: Tally) -> None:
+        from rich.live import Live
+
         self.console = console
         self.tally = tally
         self._live = Live(console=console, refresh_per_second=C.REFRESH_PER_SECOND, transient=True,
@@ -217,6 +219,10 @@ class TerminalDisplay:
 
     def board(self) -> Group:
         """The board as it is now: a line per active story, then the totals."""
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table.grid(padding=(0, 2))
         now = time.monotonic()
         for key, (state, began) in list(self.tally.active.items())[: C.SUMMARY_ROWS_MAX]:
@@ -241,12 +247,16 @@ class TerminalDisplay:
         if fault is not None:
             self.tally.faults[fault] += 1
             return
+        from rich.text import Text
+
         style = "yellow" if warning else "dim"
         prefix = "warning: " if warning else ""
         self.console.print(Text(f"{key}: {prefix}{text}", style=style))
 
     def finished(self, key: str, state: str, reason: str | None = None) -> None:
         """Print the outcome above the board and drop the story's line."""
+        from rich.text import Text
+
         self.tally.finish(key, state)
         line = Text(f"{key}: {state}" + (f" — {reason}" if reason else ""), style=_STYLE.get(state, ""))
         self.console.print(line)
@@ -256,5 +266,7 @@ def display_for(stream: TextIO | None, tally: Tally) -> PlainDisplay | TerminalD
     """A live board when the stream is a terminal, plain lines when it is not."""
     stream = stream or sys.stderr
     if stream.isatty():
+        from rich.console import Console
+
         return TerminalDisplay(Console(file=stream), tally)
     return PlainDisplay(stream, tally)

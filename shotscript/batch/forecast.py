@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from rich.table import Table
-
 from shotscript.batch.cost import PriceError, PriceTable, load_prices
 from shotscript.batch.journal import Journal, PlannedRow
 from shotscript.batch.options import BatchOptions
@@ -19,6 +17,8 @@ from shotscript.batch.policy import PlanAction, error_retryable, plan_action, sp
 from shotscript.batch.report import money
 
 if TYPE_CHECKING:
+    from rich.table import Table  # a dry run's table; a render never loads rich for it
+
     from shotscript.batch.session import RenderRequest
 
 

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from shotscript.batch import constants as C
 from shotscript.batch.cost import billed_seconds_of, cost_of
 from shotscript.batch.migrations import migrate
@@ -473,7 +471,7 @@ def _record(text: str | None) -> TaskRecord | None:
         return None
     try:
         return TaskRecord.model_validate_json(text)
-    except (ValidationError, ValueError):
+    except ValueError:  # damaged, or another version's (RecordError is one)
         return None
 
 

@@ -11,12 +11,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
-
-import jinja2
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, TextIO
 
 from shotscript.batch import constants as C
 from shotscript.batch.cost import billed_seconds_of, round_money
@@ -25,13 +22,23 @@ from shotscript.batch.thumbnails import thumbnail_path
 from shotscript.facts.version import __version__
 from shotscript.runtime.ledger import folder_spent
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("shotscript.batch", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+if TYPE_CHECKING:  # rich is loaded only to draw a table (~25 ms, and a render may show none)
+    import jinja2
+    from rich.console import Console
+
+
+@cache
+def _template() -> jinja2.Template:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("shotscript.batch", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.jinja")
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,8 @@ def totals(journal: Journal) -> Totals:
 
 def console_for(stream: TextIO | None = None) -> Console:
     """A console for tables: as wide as the terminal, or wide enough when writing to a file."""
+    from rich.console import Console
+
     console = Console(file=stream, highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console = Console(file=stream, highlight=False, soft_wrap=True, width=200)
@@ -213,7 +222,7 @@ def write_html(journal: Journal, out_dir: Path, extra: dict[str, Any]) -> Path:
     """report.html: a contact sheet, one card per story, failures with their reasons."""
     target = out_dir / C.REPORT_HTML
     t = totals(journal)
-    template = _ENV.get_template("report.html.jinja")
+    template = _template()
     partial, f = _atomic(target)
     with f:
         for chunk in template.generate(
@@ -229,29 +238,35 @@ def write_html(journal: Journal, out_dir: Path, extra: dict[str, Any]) -> Path:
     return target
 
 
-def summary_table(journal: Journal, console: Console) -> None:
-    """The end-of-run table: every story (or, for big batches, those not done) and totals."""
+def summary_table(journal: Journal, stream: TextIO) -> None:
+    """The end-of-run table: every story (or, for big batches, those not done) and totals.
+
+    A big batch that is all done has no table: then rich is not even loaded."""
     t = totals(journal)
     every = t.stories <= C.SUMMARY_ROWS_MAX
-    table = Table(title=None if every else "stories not done", show_edge=False, pad_edge=False)
-    for name, justify in (("story", "left"), ("state", "left"), ("billed s", "right"),
-                          ("cost", "right"), ("reason", "left")):  # fmt: skip
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    rows: list[JournalRow] = []
     shown = 0
     for row in journal.rows():
         if not every and row.state == "done":
             continue
         shown += 1
-        if shown > C.SUMMARY_ROWS_MAX:
-            continue
-        style = {"done": "green", "failed": "red", "needs-attention": "yellow"}.get(row.state, "")
-        table.add_row(row.key, f"[{style}]{row.state}[/]" if style else row.state, seconds_text(row),
-                      money(row.cost, row.currency), why(row))  # fmt: skip
-    if shown:
-        console.print(table)
+        if shown <= C.SUMMARY_ROWS_MAX:
+            rows.append(row)
+    if rows:
+        from rich.table import Table
+
+        table = Table(title=None if every else "stories not done", show_edge=False, pad_edge=False)
+        for name, justify in (("story", "left"), ("state", "left"), ("billed s", "right"),
+                              ("cost", "right"), ("reason", "left")):  # fmt: skip
+            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for row in rows:
+            style = {"done": "green", "failed": "red", "needs-attention": "yellow"}.get(row.state, "")
+            table.add_row(row.key, f"[{style}]{row.state}[/]" if style else row.state, seconds_text(row),
+                          money(row.cost, row.currency), why(row))  # fmt: skip
+        console_for(stream).print(table)
     if shown > C.SUMMARY_ROWS_MAX:
-        console.print(f"… and {shown - C.SUMMARY_ROWS_MAX} more (shotscript status)")
-    console.print(totals_line(t))
+        print(f"… and {shown - C.SUMMARY_ROWS_MAX} more (shotscript status)", file=stream)
+    print(totals_line(t), file=stream, flush=True)
 
 
 def totals_line(t: Totals) -> str:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from rich.table import Table
-
 from shotscript.batch import constants as C
 from shotscript.batch.cost import PriceTable
 from shotscript.batch.display import Tally, display_for
@@ -152,13 +150,16 @@ class Session:
     def __init__(self, request: RenderRequest, err: TextIO | None = None) -> None:
         self.request = request
         self.err = err or sys.stderr
-        self.console = console_for(self.err)
         self.options, self.prices, self.files = _options(request)
         self._stack = contextlib.ExitStack()
         self.journal: Journal | None = None
         self.runner: BatchRunner | None = None
         self.run_id = 0
         self._transport: PacedTransport | None = None
+
+    def _say(self, text: str) -> None:
+        # Plain lines: rich (~25 ms to load) is for tables and the live board only.
+        print(text, file=self.err, flush=True)
 
     def __enter__(self) -> Session:
         try:
@@ -185,11 +186,11 @@ class Session:
         rows = planned_rows(planned, journal, forecast, request, options.out_dir, self.err, None)
         count = journal.plan(rows, self.run_id)
         journal.run_counted(self.run_id, count)
-        self.console.print(forecast.line())
+        self._say(forecast.line())
         check_budget(options, forecast)
         if options.auto_backend and options.backend == "preview":
-            self.console.print("DASHSCOPE_API_KEY is not set: rendering offline previews (animatics); "
-                               "set the key to render for real")  # fmt: skip
+            self._say("DASHSCOPE_API_KEY is not set: rendering offline previews (animatics); "
+                      "set the key to render for real")  # fmt: skip
         self._prepare_runner(count)
 
     def _prepare_runner(self, count: int) -> None:
@@ -209,7 +210,7 @@ class Session:
         backend, self._transport, secret = _backend(options, request, stores, journal, pacer, self._stack)
         journal.secret = secret
         tally = Tally(total=count, concurrency=concurrency)
-        display = display_for(self.console.file, tally)  # type: ignore[arg-type]
+        display = display_for(self.err, tally)
         self.runner = BatchRunner(
             journal, backend, stores,
             options=RunOptions(out_dir=options.out_dir, retry_failed=request.retry_failed, scale=scale,
@@ -236,12 +237,12 @@ class Session:
                  "prices": self.prices.provenance()}  # fmt: skip
         write_json(journal, options.out_dir, extra)
         html = write_html(journal, options.out_dir, extra)
-        summary_table(journal, self.console)
+        summary_table(journal, self.err)
         results = [_result(row, options.out_dir, self.runner) for row in journal.run_rows(self.run_id)]
         if how != "finished":
             message = (f"{how}: every task is recorded in {journal.path}; "
                        "run the same command again to resume (nothing is sent twice)")  # fmt: skip
-            self.console.print(message)
+            self._say(message)
             code = Exit.INTERRUPTED if how == "interrupted" else Exit.TERMINATED
             return RenderOutcome(code, results, journal.path, html, message)
         stopped = [(r.error or {}).get("kind") for r in results if r.state not in ("done", "needs-attention")]
@@ -310,6 +311,8 @@ async def render_async(request: RenderRequest, *, err: TextIO | None = None) -> 
 
 def _dry_run(request: RenderRequest, err: TextIO) -> RenderOutcome:
     options, prices, files = _options(request)
+    from rich.table import Table  # the dry run's table: not loaded for a render
+
     console = console_for(sys.stdout)  # the plan is what a dry run is for: stdout
     journal = None
     if journal_path(options.out_dir).is_file():

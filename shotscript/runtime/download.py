@@ -17,7 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
-import av
 import httpx
 
 from shotscript.runtime import constants as C
@@ -80,6 +79,8 @@ def probe_video(path: Path, file: BinaryIO | None = None) -> VideoProbe:
     """Open the file with FFmpeg (PyAV), decode one frame, and report size, fps, duration.
 
     With `file`, that open file is read (from its start) and `path` only names it."""
+    import av  # PyAV takes ~40 ms to load: only once a video is checked, not before the first create
+
     try:
         if file is not None:
             file.seek(0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, assert_never, get_args
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime.errors import OutcomeUnknownError
@@ -32,10 +33,18 @@ LIVE_STATES: tuple[State, ...] = ("submitting", "submitted", "running", "downloa
 Phase = State  # the name the runtime used; one vocabulary
 
 
-class TaskRecord(BaseModel):
-    """One story's render state: enough to resume without paying twice."""
+class RecordError(ValueError):
+    """A stored record that is not a `TaskRecord` (damaged, or another version's)."""
 
-    model_config = ConfigDict(extra="ignore")
+
+@dataclass(slots=True)
+class TaskRecord:
+    """One story's render state: enough to resume without paying twice.
+
+    A plain dataclass (pydantic took ~50 ms to load and build before the first create); the
+    methods keep pydantic's names for the callers, and `model_validate_json` checks every field
+    as strictly as the model did, so a damaged record is refused (the caller fails closed)."""
+
     story: str
     fingerprint: str  # of the request as compiled (local files by content): a changed story
     # is a different request
@@ -44,9 +53,9 @@ class TaskRecord(BaseModel):
     submitting_at: float | None = None  # wall-clock time the create was (about to be) sent
     submissions: int = 0  # creates sent for this fingerprint, even unanswered ones
     adopted: bool = False  # the task id came from the task list, not from a create's answer
-    request_ids: list[dict[str, Any]] = Field(default_factory=list)
-    uploads: dict[str, str] = Field(default_factory=dict)  # cast name -> oss:// URL
-    timings: dict[str, float] = Field(default_factory=dict)  # event -> epoch seconds
+    request_ids: list[dict[str, Any]] = field(default_factory=list)
+    uploads: dict[str, str] = field(default_factory=dict)  # cast name -> oss:// URL
+    timings: dict[str, float] = field(default_factory=dict)  # event -> epoch seconds
     polls: int = 0
     error: dict[str, Any] | None = None
     updated_at: float = 0.0
@@ -60,6 +69,94 @@ class TaskRecord(BaseModel):
         timings = {**self.timings, **changes.pop("timings", {})}
         timings.setdefault(phase, now)
         return self.model_copy(update={"phase": phase, "timings": timings, "updated_at": now, **changes})
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> TaskRecord:
+        """A copy with some fields replaced (shallow, as pydantic's)."""
+        return dataclasses.replace(self, **(update or {}))
+
+    def model_dump(self, mode: str = "json") -> dict[str, Any]:
+        """The record as JSON-ready data (every field; a deep copy)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def model_validate_json(cls, text: str | bytes) -> TaskRecord:
+        """Read a stored record; RecordError (a ValueError) unless every field has its type.
+
+        Unknown keys are ignored (a newer version's); a missing or mistyped field, or an unknown
+        phase, refuses the whole record."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise RecordError("a record is a JSON object")
+        values: dict[str, Any] = {}
+        for name, check in _FIELDS.items():
+            if name not in data:
+                if name in ("story", "fingerprint"):
+                    raise RecordError(f"a record needs `{name}`")
+                continue
+            ok, value = check(data[name])
+            if not ok:
+                raise RecordError(f"`{name}` of a record is {data[name]!r}")
+            values[name] = value
+        return cls(**values)
+
+
+Check = Callable[[Any], tuple[bool, Any]]
+
+
+def _of(*types: type) -> Check:
+    # bool is an int in Python, never in a record: `True` is no count.
+    return lambda v: (isinstance(v, types) and not (isinstance(v, bool) and bool not in types), v)
+
+
+def _number(optional: bool) -> Check:
+    def check(v: Any) -> tuple[bool, Any]:
+        if v is None:
+            return optional, v
+        good = isinstance(v, int | float) and not isinstance(v, bool)
+        return good, float(v) if good else v
+
+    return check
+
+
+def _mapping(values: tuple[type, ...], optional: bool = False) -> Check:
+    def check(v: Any) -> tuple[bool, Any]:
+        if v is None:
+            return optional, v
+        if not isinstance(v, dict) or not all(isinstance(k, str) for k in v):
+            return False, v
+        if values == (float,):
+            good = all(isinstance(x, int | float) and not isinstance(x, bool) for x in v.values())
+            return good, {k: float(x) for k, x in v.items()} if good else v
+        return values == () or all(isinstance(x, values) for x in v.values()), v
+
+    return check
+
+
+def _phase(v: Any) -> tuple[bool, Any]:
+    return v in STATES, v
+
+
+def _request_ids(v: Any) -> tuple[bool, Any]:
+    good = isinstance(v, list) and all(isinstance(x, dict) and all(isinstance(k, str) for k in x) for x in v)
+    return good, v
+
+
+_FIELDS: dict[str, Check] = {
+    "story": _of(str),
+    "fingerprint": _of(str),
+    "phase": _phase,
+    "task_id": _of(str, type(None)),
+    "submitting_at": _number(optional=True),
+    "submissions": _of(int),
+    "adopted": _of(bool),
+    "request_ids": _request_ids,
+    "uploads": _mapping((str,)),
+    "timings": _mapping((float,)),
+    "polls": _of(int),
+    "error": _mapping((), optional=True),
+    "updated_at": _number(optional=False),
+    "unreadable": _of(bool),
+}
 
 
 class RecordStore(Protocol):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rt_helpers import make_payload
 
 from shotscript.runtime.record import (
     MemoryRecordStore,
+    RecordError,
     State,
     TaskRecord,
     fingerprint,
@@ -67,3 +70,36 @@ def test_fingerprint_follows_request_and_file_content() -> None:
     assert fingerprint(p, {}) == fingerprint(make_payload(), {})
     assert fingerprint(p, {}) != fingerprint(make_payload(prompt="other"), {})
     assert fingerprint(p, {"a": "1"}) != fingerprint(p, {"a": "2"})
+
+
+def test_a_record_read_back_is_the_record_written() -> None:
+    record = TaskRecord(story="s", fingerprint=FP, submissions=2, request_ids=[{"create": "r1"}],
+                        uploads={"girl": "oss://x"}, error={"kind": "api"}).advance("submitted", task_id="t")
+    assert TaskRecord.model_validate_json(json.dumps(record.model_dump())) == record
+
+
+def test_a_record_of_a_newer_version_keeps_what_it_knows() -> None:
+    text = json.dumps({"story": "s", "fingerprint": FP, "phase": "running", "task_id": "t", "colour": "red",
+                       "timings": {"running": 5}})
+    record = TaskRecord.model_validate_json(text)
+    assert record.phase == "running" and record.task_id == "t" and record.timings == {"running": 5.0}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"phase": "paused"}, {"task_id": 7}, {"submissions": "2"}, {"submissions": True}, {"polls": 1.5},
+     {"adopted": "yes"}, {"request_ids": {"a": 1}}, {"request_ids": ["r1"]}, {"uploads": {"girl": 1}},
+     {"timings": {"running": "now"}}, {"error": "boom"}, {"updated_at": None}, {"story": None}],
+    ids=lambda change: next(iter(change)),
+)
+def test_a_mistyped_record_is_refused(change: dict[str, object]) -> None:
+    # Refused, the journal fails closed: the story needs attention and nothing is sent.
+    good = TaskRecord(story="s", fingerprint=FP).model_dump()
+    with pytest.raises(RecordError):
+        TaskRecord.model_validate_json(json.dumps({**good, **change}))
+
+
+@pytest.mark.parametrize("text", ['{"phase": "submitted", "task_id": ', "[]", '{"story": "s"}'])
+def test_a_damaged_record_is_a_value_error(text: str) -> None:
+    with pytest.raises(ValueError):
+        TaskRecord.model_validate_json(text)
