@@ -12,7 +12,7 @@ from shotscript.batch.cost import PriceError, PriceTable, load_prices
 from shotscript.batch.journal import Journal, PlannedRow
 from shotscript.batch.options import BatchOptions
 from shotscript.batch.outcome import Exit
-from shotscript.batch.plan import Planned
+from shotscript.batch.plan import FirstPayloads, Planned
 from shotscript.batch.policy import PlanAction, error_retryable, plan_action, spends
 from shotscript.batch.report import money
 
@@ -88,8 +88,10 @@ def planned_rows(
     out_dir: Path,
     err: TextIO,
     table: Table | None,
+    first: FirstPayloads | None = None,
 ) -> Iterator[PlannedRow]:
-    """Each story's row, its diagnostics printed and its action counted, as planning goes."""
+    """Each story's row, its diagnostics printed and its action counted, as planning goes;
+    `first` keeps the payloads of the first stories the run will work on."""
     from shotscript.compiler.terminal import print_diagnostics
 
     for p in planned:
@@ -108,6 +110,8 @@ def planned_rows(
             new_take=request.new_take,
         )
         forecast.add(row, action)
+        if first is not None and action in ("new", "take", "retry", "resume"):
+            first.offer(p)
         if table is not None:
             seconds = (
                 "—"

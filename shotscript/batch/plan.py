@@ -1,12 +1,15 @@
 """From folders to a batch: every story's key, fingerprint, summary and cost estimate.
 
 Nothing is kept per story but the small `PlannedRow` handed on: payloads are compiled again
-when a story's turn comes, so memory does not grow with the folder.
+when a story's turn comes, so memory does not grow with the folder — except the first few a
+run will send (`FirstPayloads`), so that its first creates leave without a second compile.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +20,7 @@ from shotscript.batch import constants as C
 from shotscript.batch.cost import Durations, PriceTable, estimate, local_video_seconds
 from shotscript.batch.journal import PlannedRow
 from shotscript.compiler.driver import Result
+from shotscript.compiler.natural import natural_key
 from shotscript.compiler.payload import Payload
 
 # The naming lives in the compiler stage (`compile --out` mirrors the tree too); re-exported.
@@ -89,6 +93,18 @@ def story_error(result: Result) -> dict[str, Any]:
     }
 
 
+Signature = tuple[int, int, int]  # a story file's (inode, size, mtime in ns)
+
+
+def signature(path: Path) -> Signature | None:
+    """What tells a story file changed since it was read (None: it cannot be read)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 @dataclass(frozen=True)
 class Planned:
     """One story planned: its journal row, and the check result (to print its diagnostics)."""
@@ -96,6 +112,45 @@ class Planned:
     file: StoryFile
     row: PlannedRow
     result: Result
+    signature: Signature | None = None  # of the file, taken before it was read
+
+
+class FirstPayloads:
+    """The payloads of the first `size` stories a run will send, in the journal's order of work
+    (natural order of keys), kept from planning: the first creates leave without compiling their
+    stories again. Any other story is compiled again when its turn comes (while it waits on
+    deck), so memory stays flat whatever the batch; a story whose file changed since it was read
+    is compiled again too (the runner then finds it changed)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._order: list[tuple[tuple[tuple[int, int | str], ...], str]] = []  # (natural key, key)
+        self._kept: dict[str, tuple[Path, Signature, Payload]] = {}
+
+    def offer(self, planned: Planned) -> None:
+        """Keep a story's payload if it is among the first ones to send (the caller knows it sends)."""
+        payload, sig = planned.result.payload, planned.signature
+        if payload is None or sig is None or self.size <= 0:
+            return
+        key = planned.file.key
+        entry = (natural_key(key), key)
+        if len(self._order) >= self.size and entry >= self._order[-1]:
+            return
+        bisect.insort(self._order, entry)
+        self._kept[key] = (planned.file.path, sig, payload)
+        if len(self._order) > self.size:
+            _, dropped = self._order.pop()
+            del self._kept[dropped]
+
+    def take(self, key: str, path: Path) -> Payload | None:
+        """The kept payload of a story, once, if its file is as it was read; else None."""
+        kept = self._kept.pop(key, None)
+        if kept is None or kept[0] != path or signature(path) != kept[1]:
+            return None
+        return kept[2]
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 def plan_story(
@@ -107,6 +162,7 @@ def plan_story(
     model: str | None = None,
 ) -> Planned:
     """Check, compile, fingerprint and price one story (for `model`, when given)."""
+    sig = signature(file.path)  # before reading: a change while it is read shows later
     result = check_file(file.path, model=model)
     payload = result.payload
     if payload is None or not result.ok:
@@ -119,7 +175,7 @@ def plan_story(
             summary={"title": file.path.stem},
             error=story_error(result),
         )
-        return Planned(file, row, result)
+        return Planned(file, row, result, sig)
     guess = estimate(payload, prices, durations)
     row = PlannedRow(
         key=file.key,
@@ -132,7 +188,7 @@ def plan_story(
         price=guess.price,
         currency=guess.currency,
     )
-    return Planned(file, row, result)
+    return Planned(file, row, result, sig)
 
 
 def plan(
@@ -155,7 +211,8 @@ def plan(
             same = first_of.get(fp) or (rendered(fp, file.key) if rendered else None)
             if same is not None:
                 row = planned.row
-                planned = Planned(file, PlannedRow(**{**row.__dict__, "same_as": same}), planned.result)
+                planned = Planned(file, PlannedRow(**{**row.__dict__, "same_as": same}), planned.result,
+                                  planned.signature)
             else:
                 first_of[fp] = file.key
         yield planned

@@ -25,7 +25,13 @@ from shotscript.batch import constants as C
 from shotscript.batch.display import Display
 from shotscript.batch.journal import Journal, JournalRow, JournalStore, State
 from shotscript.batch.pacing import Slots
-from shotscript.batch.plan import PREVIEW_SUFFIX, compile_for_render, request_fingerprint, video_name
+from shotscript.batch.plan import (
+    PREVIEW_SUFFIX,
+    FirstPayloads,
+    compile_for_render,
+    request_fingerprint,
+    video_name,
+)
 from shotscript.batch.policy import after_error, error_retryable, retry_delay, start_action
 from shotscript.batch.thumbnails import make_thumbnail, thumbnail_path
 from shotscript.runtime.backend import Backend
@@ -109,8 +115,10 @@ class BatchRunner:
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
         task_ended: Callable[[str], None] | None = None,
+        first: FirstPayloads | None = None,
     ) -> None:
         self.journal = journal
+        self.first = first  # payloads kept from planning: the first creates compile nothing again
         self.task_ended = task_ended  # tells the pacer a task will not be polled any more
         self.backend = backend
         self.stores = stores
@@ -251,9 +259,12 @@ class BatchRunner:
 
     async def _attempt(self, key: str, fingerprint: str, path: Path, out_path: Path) -> dict[str, Any] | None:
         """One try through the backend: None when the video is there, else the error."""
-        result = compile_for_render(path, self.options.model)  # a millisecond of CPU: no thread
-        payload = result.payload
-        if payload is None or not result.ok or request_fingerprint(payload, self.backend.name) != fingerprint:
+        payload = self.first.take(key, path) if self.first is not None else None
+        if payload is None:
+            result = compile_for_render(path, self.options.model)  # a millisecond of CPU: no thread
+            payload = result.payload if result.ok else None
+        # Local files by content: a reference changed since planning is a changed request.
+        if payload is None or request_fingerprint(payload, self.backend.name) != fingerprint:
             return {
                 "kind": "changed",
                 "message": "the story changed while the batch ran",

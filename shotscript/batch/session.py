@@ -28,7 +28,7 @@ from shotscript.batch.lock import folder_lock
 from shotscript.batch.options import BatchFlags, BatchOptions, default_concurrency, folder_render, resolve
 from shotscript.batch.outcome import Exit, RenderOutcome, StoryResult, exit_for
 from shotscript.batch.pacing import PacedTransport, Pacer
-from shotscript.batch.plan import StoryFile, batch_base, inside, plan, story_files
+from shotscript.batch.plan import FirstPayloads, StoryFile, batch_base, inside, plan, story_files
 from shotscript.batch.report import console_for, money, summary_table, write_html, write_json
 from shotscript.batch.runner import BatchRunner, BatchStores, RunOptions
 from shotscript.compiler.payload import Payload
@@ -183,7 +183,9 @@ class Session:
         planned = plan(self.files, backend=options.backend, prices=self.prices, rendered=rendered,
                        model=request.model)
         self.run_id = journal.run_started(options.backend, 0)
-        rows = planned_rows(planned, journal, forecast, request, options.out_dir, self.err, None)
+        # The first creates (every slot's, and the story on deck) need no second compile.
+        first = FirstPayloads(self._concurrency() + 1)
+        rows = planned_rows(planned, journal, forecast, request, options.out_dir, self.err, None, first)
         count = journal.plan(rows, self.run_id)
         journal.run_counted(self.run_id, count)
         self._say(forecast.line())
@@ -191,14 +193,17 @@ class Session:
         if options.auto_backend and options.backend == "preview":
             self._say("DASHSCOPE_API_KEY is not set: rendering offline previews (animatics); "
                       "set the key to render for real")  # fmt: skip
-        self._prepare_runner(count)
+        self._prepare_runner(count, first)
 
-    def _prepare_runner(self, count: int) -> None:
+    def _concurrency(self) -> int:
+        return self.options.concurrency or default_concurrency(self.options.backend)
+
+    def _prepare_runner(self, count: int, first: FirstPayloads) -> None:
         from shotscript.runtime.poll_schedule import scale_from_env
 
         journal, options, request = self.journal, self.options, self.request
         assert journal is not None
-        concurrency = options.concurrency or default_concurrency(options.backend)
+        concurrency = self._concurrency()
         scale = request.poll_scale or scale_from_env()
         pacer = Pacer(
             concurrency=concurrency,
@@ -215,7 +220,7 @@ class Session:
             journal, backend, stores,
             options=RunOptions(out_dir=options.out_dir, retry_failed=request.retry_failed, scale=scale,
                                run=self.run_id, new_take=request.new_take, model=request.model),
-            display=display, slots=pacer.slots, task_ended=pacer.forget,
+            display=display, slots=pacer.slots, task_ended=pacer.forget, first=first,
         )  # fmt: skip
 
     async def run(self) -> None:

@@ -3,8 +3,21 @@ benchmark's time scale every fixed cost of the process counts thirty times)."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import shotscript
+from shotscript.batch import plan as plan_module
+from shotscript.batch import session as session_module
+from shotscript.compiler.driver import Result
+from tests.batch.batch_helpers import story_text, write_stories
+from tests.emulator_process import Emulator
 
 # Loaded only where used: rich for tables and the live board, PyAV and Pillow once a video is
 # checked, pydantic nowhere on the render path, pygments only by httpx's own command line.
@@ -29,3 +42,47 @@ def test_httpx_keeps_its_command_line() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "Usage" in proc.stdout and "httpx" in proc.stdout
+
+
+def counting_checks(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count each story file's checks (planning's and the runner's)."""
+    seen: Counter[str] = Counter()
+    real = plan_module.check_file
+
+    def check_file(path: Path, **kwargs: Any) -> Result:
+        seen[path.name] += 1
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(plan_module, "check_file", check_file)
+    return seen
+
+
+def test_the_first_stories_to_send_are_compiled_once(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = counting_checks(monkeypatch)
+    paths = write_stories(tmp_path / "s", 5, per_folder=5)
+    outcome = shotscript.render(tmp_path / "s", out=tmp_path / "out", concurrency=2, err=io.StringIO())
+    assert outcome.code == 0 and emu.stats()["creates"] == 5
+    # Concurrency 2: both slots' stories and the one on deck keep their payloads from planning;
+    # the other two are compiled again when their turn comes (memory stays flat).
+    assert [seen[p.name] for p in paths] == [1, 1, 1, 2, 2]
+
+
+def test_a_story_edited_after_planning_is_compiled_again_and_not_sent(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = counting_checks(monkeypatch)
+    (path,) = write_stories(tmp_path / "s", 1)
+    real_plan = session_module.Session.plan
+
+    def plan_then_edit(self: session_module.Session) -> None:
+        real_plan(self)
+        path.write_text(story_text(99), "utf-8")  # after its budget was counted, before its create
+
+    monkeypatch.setattr(session_module.Session, "plan", plan_then_edit)
+    outcome = shotscript.render(path, out=tmp_path / "out", err=io.StringIO())
+    assert seen[path.name] == 2
+    assert outcome.code == 1 and outcome.results[0].error is not None
+    assert outcome.results[0].error["kind"] == "changed"
+    assert emu.stats()["creates"] == 0
