@@ -301,7 +301,8 @@ class Played:
 
 
 async def _play(operation: str, replies_: list[Reply], folder: Path) -> object:
-    async with DashScopeClient(settings(), transport=transport(replies_), sleep=_nosleep) as client:
+    mock = transport(replies_)
+    async with DashScopeClient(settings(), transport=mock, plain_transport=mock, sleep=_nosleep) as client:
         if operation == "create":
             return await client.create_task({"model": "wan2.6-r2v-flash"}, oss_resolve=False)
         if operation == "poll":
