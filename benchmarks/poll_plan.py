@@ -1,7 +1,7 @@
 """The poll plan simulated: polls per task and detection latency, no server, no clock.
 
     .venv/bin/python benchmarks/poll_plan.py [--stories 100 300] [--quota 5] [--seeds 5]
-        [--modes realistic fixed] [--gen-seconds 60]
+        [--modes realistic fixed] [--gen-seconds 60] [--model wan2.6-r2v] [--latency 0.1]
 
 A batch of N tasks on Q slots, in service seconds: each slot creates its next task the moment
 it sees its last one end (no request latency). Task times are the emulator's own: `realistic`
@@ -12,9 +12,10 @@ pacer's rules: before anything finished only the oldest task (the scout) follows
 the window is the last 50 finished tasks, every end seen re-plans the others. A poll shows
 PENDING, RUNNING (with `scheduled_time`) or SUCCEEDED, as the emulator answers.
 
-Variants: the SDK's `wait()` (1 s, doubling every third poll, at most 5 s), the previous plan
-(one 3 % quantile step a poll, 1–6 s), and `poll_plan.PollPlan` with and without the service's
-`scheduled_time`, at a few densities and first-wave holds. Columns: polls per task, detection
+Variants: the SDK's `wait()` (1 s, doubling every third poll, at most 5 s, each sleep after a
+`--latency` round trip), the previous plan (one 3 % quantile step a poll, 1–6 s), and
+`poll_plan.PollPlan()`, alone and with one tunable changed or one input withheld (the
+service's `scheduled_time`; the PENDING status). Columns: polls per task, detection
 latency (task end → the poll that saw it) mean / p50 / p95, and wall / ideal (the last end
 seen over the quota-bound schedule of the same times). Seeds pooled. Asserts nothing.
 """
@@ -69,15 +70,16 @@ class View:
 Plan = Callable[[View], float]  # the next poll's age
 
 
-def current(plan: PollPlan, *, scheduled: bool = True) -> Plan:
-    """`next_poll_age` as the pacer calls it (`scheduled`: the service reports scheduled_time)."""
+def current(plan: PollPlan, *, scheduled: bool = True, pending: bool = True) -> Plan:
+    """`next_poll_age` as the pacer calls it (`scheduled`: the service reports scheduled_time;
+    `pending`: the pacer tells the plan that a task's last poll found it PENDING)."""
 
     def decide(v: View) -> float:
         t = v.task
         return next_poll_age(
             last_age=t.last_age, last_gap=t.last_gap, samples=v.totals, scout=v.scout, plan=plan,
             running=v.runs if scheduled else (), started=t.started if scheduled else None,
-            pending=t.was_pending,
+            pending=t.was_pending and pending,
         )  # fmt: skip
 
     return decide
@@ -102,14 +104,19 @@ def _tail(gap: float | None, max_gap: float) -> float:
     return 2.0 if gap is None or gap < 2.0 else min(gap * 1.5, max_gap)
 
 
-def sdk(v: View) -> float:
-    """The SDK's wait(): 1 s, doubling every third poll, 5 s at most; every task on its own."""
-    t, wait, age = v.task, 1.0, 0.0
-    for n in range(1, t.polls + 2):
-        if n % 3 == 0:
-            wait = min(wait * 2, 5.0)
-        age += wait
-    return age
+def sdk(latency: float) -> Plan:
+    """The SDK's wait(): 1 s, doubling every third poll, 5 s at most, each sleep after the
+    previous answer (`latency`: a request's round trip); every task on its own."""
+
+    def decide(v: View) -> float:
+        wait, age = 1.0, 0.0
+        for n in range(1, v.task.polls + 2):
+            if n % 3 == 0:
+                wait = min(wait * 2, 5.0)
+            age += wait + latency
+        return age
+
+    return decide
 
 
 @dataclass(frozen=True)
@@ -122,15 +129,17 @@ class Outcome:
     ideal: float
 
 
-def draw(rng: random.Random, mode: str, gen_seconds: float, busy: int) -> tuple[float, float]:
+def draw(rng: random.Random, mode: str, gen_seconds: float, busy: int, model: str) -> tuple[float, float]:
     """(PENDING, RUNNING) seconds of a new task, as the emulator would choose them."""
     if mode == "fixed":
         share = float(timing_data()["fixed"]["queue_share"])
         return share * gen_seconds, (1 - share) * gen_seconds
-    return _realistic(rng, Job("wan2.6-r2v", "720P", 5, busy))
+    return _realistic(rng, Job(model, "720P", 5, busy))
 
 
-def batch(plan: Plan, *, stories: int, quota: int, mode: str, gen_seconds: float, seed: int) -> Outcome:
+def batch(
+    plan: Plan, *, stories: int, quota: int, mode: str, gen_seconds: float, seed: int, model: str = "wan2.6-r2v"
+) -> Outcome:
     """Run one simulated batch under `plan`."""
     rng = random.Random(seed)
     now, made = 0.0, 0
@@ -144,7 +153,7 @@ def batch(plan: Plan, *, stories: int, quota: int, mode: str, gen_seconds: float
     def create() -> None:
         nonlocal made
         busy = sum(1 for t in active.values() if t.created + t.ends > now)
-        pending, running = draw(rng, mode, gen_seconds, busy)
+        pending, running = draw(rng, mode, gen_seconds, busy, model)
         active[made] = Task(created=now, pending=pending, running=running)
         made += 1
 
@@ -203,17 +212,23 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def variants() -> list[tuple[str, Plan]]:
+def variants(latency: float) -> list[tuple[str, Plan]]:
     """The plans compared (name, plan)."""
     base = PollPlan()
-    rows: list[tuple[str, Plan]] = [("sdk wait()", sdk), ("previous plan", previous)]
-    rows.append(("new, no scheduled_time", current(base, scheduled=False)))
-    for density in (2.0, base.density, 3.0):
-        rows.append((f"new, density {density:g}", current(replace(base, density=density))))
-    rows.append(("new, max_gap 6", current(replace(base, max_gap=6.0))))
-    rows.append(("new, prior_hold 0 (tail at once)", current(replace(base, prior_hold=0.0))))
-    rows.append(("new, prior_hold 30", current(replace(base, prior_hold=30.0))))
-    return rows
+    return [
+        ("sdk wait()", sdk(latency)),
+        ("previous plan", previous),
+        ("**PollPlan()**", current(base)),
+        ("no scheduled_time", current(base, scheduled=False)),
+        ("no PENDING rule", current(base, pending=False)),
+        ("density 2.25", current(replace(base, density=2.25))),
+        ("density 2.75", current(replace(base, density=2.75))),
+        ("max_gap 4", current(replace(base, max_gap=4.0))),
+        ("max_gap 6", current(replace(base, max_gap=6.0))),
+        ("first_quantile 0.05", current(replace(base, first_quantile=0.05))),
+        ("prior_hold 60", current(replace(base, prior_hold=60.0))),
+        ("prior_hold 0 (all on the tail schedule)", current(replace(base, prior_hold=0.0))),
+    ]
 
 
 def main() -> None:
@@ -224,19 +239,21 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="batches per row, seeds 1…S (pooled)")
     parser.add_argument("--modes", nargs="+", default=["realistic", "fixed"], choices=["realistic", "fixed"])
     parser.add_argument("--gen-seconds", type=float, default=60.0, help="fixed mode's task time")
+    parser.add_argument("--model", default="wan2.6-r2v", help="realistic mode's model (timing.toml)")
+    parser.add_argument("--latency", type=float, default=0.1, help="the SDK's round trip per poll (s)")
     args = parser.parse_args()
     print("| N | mode | variant | polls/task | detect mean | p50 | p95 | wall/ideal |")
     print("|---|---|---|---|---|---|---|---|")
     started = time.process_time()
     for mode in args.modes:
         for stories in args.stories:
-            for name, plan in variants():
+            for name, plan in variants(args.latency):
                 polls: list[int] = []
                 delays: list[float] = []
                 ratios: list[float] = []
                 for seed in range(1, args.seeds + 1):
                     out = batch(plan, stories=stories, quota=args.quota, mode=mode,
-                                gen_seconds=args.gen_seconds, seed=seed)  # fmt: skip
+                                gen_seconds=args.gen_seconds, seed=seed, model=args.model)  # fmt: skip
                     polls += out.polls
                     delays += out.delays
                     ratios.append(out.wall / out.ideal)

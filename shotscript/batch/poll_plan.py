@@ -15,7 +15,8 @@ have finished had it started at once. Without `scheduled_time`, end − submit f
 
 Before any task has finished, only the oldest task (the scout) polls from the start; the
 others wait for it, but not beyond `prior_hold`, then poll on the tail schedule, so one slow
-task cannot leave the finished ones undetected.
+task cannot leave the finished ones undetected. While few tasks have finished, the kernel is
+widened towards the documented spread of generation times (`prior_spread`).
 
 429s: `Throttling.AllocationQuota` is the account's limit of tasks in progress (fewer slots;
 polls and the create rate are untouched); any other throttling slows every request of its
@@ -34,20 +35,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from shotscript.facts.service import usual_generation_seconds
+
 ThrottleScope = Literal["slots", "pace", "request"]
 ALLOCATION_QUOTA = "Throttling.AllocationQuota"
 _SQRT2 = math.sqrt(2.0)
 _NORM = 1.0 / math.sqrt(2.0 * math.pi)
 
 
+_USUAL_LOW, _USUAL_HIGH = usual_generation_seconds()  # the docs: "usually 1–5 minutes"
+
+
 @dataclass(frozen=True)
 class PollPlan:
-    """The tunables of the poll plan (service seconds; `density` per √service second)."""
+    """The tunables of the poll plan (service seconds; `density` per √service second).
+
+    Chosen by simulation over the emulator's realistic times (`benchmarks/poll_plan.py`,
+    figures in benchmarks/README.md): about 19 polls a task for a mean detection of 1.7–1.8 s
+    (p95 under 4 s), where the SDK's wait() polls 27 times for 2.5 s.
+    """
 
     first_quantile: float = 0.03  # the first poll: when this share of tasks had finished
-    # Polls per unit of √hazard. Simulated over the emulator's realistic times (log-normal
-    # around 80 s, a 5 % tail ×2–4, queueing; `benchmarks/poll_plan.py`): see its README section.
-    density: float = 2.5
+    density: float = 2.5  # polls per unit of √hazard: more polls, sooner seen
     min_gap: float = 1.0  # never two polls of a task closer than this
     max_gap: float = 5.0  # nor further apart (the docs suggest 15 s; 20 polls/s are allowed)
     tail_initial: float = 2.0  # past the slowest time seen: 2 s, growing ×1.5 up to max_gap
@@ -55,10 +64,15 @@ class PollPlan:
     # A task last seen PENDING: looked at again after this quantile of the running times.
     pending_quantile: float = 0.03
     min_bandwidth: float = 0.02  # of the kernel, in log-time: times alike are ±2 % alike
-    # Few samples say little of the spread: the kernel is at least prior_spread / √n wide
-    # (log-time; 0.49 spans the documented "usually 1–5 minutes" as 90 % of a log-normal).
-    prior_spread: float = 0.49
-    prior_hold: float = 60.0  # before anything finished, non-scouts wait at most this long
+    # Few samples say little of the spread: the kernel is at least prior_spread / n wide, in
+    # log-time (the documented range as the 5–95 % of a log-normal: 0.49 for 1–5 minutes).
+    prior_spread: float = math.log(_USUAL_HIGH / _USUAL_LOW) / (2 * 1.645)
+    # From this many samples on, the first poll is never before the quickest of them: times
+    # that do not vary (the emulator's fixed mode) are then looked at once, when they end.
+    trusted_samples: int = 10
+    # Before anything finished, non-scouts wait at most this long (half the documented
+    # shortest, 30 s: a quick model's first tasks are seen soon, for ~5 polls more each).
+    prior_hold: float = _USUAL_LOW / 2
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ def _spread(samples: tuple[float, ...], min_bandwidth: float, prior_spread: floa
     mean = sum(logs) / n
     sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / n)
     silverman = 1.06 * sd * n**-0.2
-    return Spread(ordered, logs, max(silverman, min_bandwidth, prior_spread / math.sqrt(n)))
+    return Spread(ordered, logs, max(silverman, min_bandwidth, prior_spread / n))
 
 
 def hazard(window: Spread, age: float) -> float:
@@ -183,7 +197,7 @@ def next_poll_age(
             return 0.0 if scout else plan.prior_hold * scale
         return last_age + _tail_gap(last_gap, plan, scale)
     if last_age is None:
-        return smoothed_quantile(totals, plan.first_quantile)
+        return _first(totals, plan)
     return _planned(last_age, last_gap, totals, plan, scale)
 
 
@@ -192,13 +206,20 @@ def _planned(age: float, last_gap: float | None, window: Spread, plan: PollPlan,
     min_gap, max_gap = plan.min_gap * scale, plan.max_gap * scale
     if age >= window.ordered[-1]:  # older than every task seen: look less and less often
         return age + _tail_gap(last_gap, plan, scale)
-    first = smoothed_quantile(window, plan.first_quantile)
+    first = _first(window, plan)
     if age < first - min_gap:  # seen too early (a resumed task, a PENDING one): skip ahead
         return first
     h = hazard(window, age)
     # Real seconds of a scaled run: gap = scale / (density · √(h · scale)), h per real second.
     gap = math.sqrt(scale) / (plan.density * math.sqrt(h)) if h > 0.0 else math.inf
     return age + min(max(gap, min_gap), max_gap)
+
+
+def _first(window: Spread, plan: PollPlan) -> float:
+    smoothed = smoothed_quantile(window, plan.first_quantile)
+    if len(window.ordered) >= plan.trusted_samples:  # times that never vary: at once, when they end
+        return max(smoothed, window.ordered[0])
+    return smoothed
 
 
 def _tail_gap(last_gap: float | None, plan: PollPlan, scale: float) -> float:
