@@ -34,9 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shotscript.batch.constants import GENERATION_WINDOW  # noqa: E402
-from shotscript.batch.poll_plan import PollPlan, cdf, inverse_cdf, next_poll_age  # noqa: E402
-from shotscript.emulator.timing import Job, _realistic, timing_data  # noqa: E402
+from shotscript.batch.constants import GENERATION_WINDOW
+from shotscript.batch.poll_plan import PollPlan, cdf, inverse_cdf, next_poll_age
+from shotscript.emulator.timing import Job, _realistic, timing_data
+
+
+MODEL = "wan2.6-r2v"
 
 
 @dataclass
@@ -138,7 +141,7 @@ def draw(rng: random.Random, mode: str, gen_seconds: float, busy: int, model: st
 
 
 def batch(
-    plan: Plan, *, stories: int, quota: int, mode: str, gen_seconds: float, seed: int, model: str = "wan2.6-r2v"
+    plan: Plan, *, stories: int, quota: int, mode: str, gen_seconds: float, seed: int, model: str = MODEL
 ) -> Outcome:
     """Run one simulated batch under `plan`."""
     rng = random.Random(seed)
@@ -239,7 +242,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="batches per row, seeds 1…S (pooled)")
     parser.add_argument("--modes", nargs="+", default=["realistic", "fixed"], choices=["realistic", "fixed"])
     parser.add_argument("--gen-seconds", type=float, default=60.0, help="fixed mode's task time")
-    parser.add_argument("--model", default="wan2.6-r2v", help="realistic mode's model (timing.toml)")
+    parser.add_argument("--model", default=MODEL, help="realistic mode's model (timing.toml)")
     parser.add_argument("--latency", type=float, default=0.1, help="the SDK's round trip per poll (s)")
     args = parser.parse_args()
     print("| N | mode | variant | polls/task | detect mean | p50 | p95 | wall/ideal |")
