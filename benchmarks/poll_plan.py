@@ -38,7 +38,6 @@ from shotscript.batch.constants import GENERATION_WINDOW
 from shotscript.batch.poll_plan import PollPlan, cdf, inverse_cdf, next_poll_age
 from shotscript.emulator.timing import Job, _realistic, timing_data
 
-
 MODEL = "wan2.6-r2v"
 
 
