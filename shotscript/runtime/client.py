@@ -223,6 +223,7 @@ class DashScopeClient:
                 retry_after=retry_after,
                 policy=self.settings.retry,
                 rand=self._rand(),
+                retry_after_max=limits.retry_after_max,
             )
             if delay is None:
                 raise error

@@ -280,7 +280,7 @@ def settings() -> RuntimeSettings:
         region="beijing",
         api_key=KEY,
         poll=PollSchedule().scaled(0.0),
-        retry=RetryPolicy(initial_delay=0.0, max_delay=0.0, retry_after_max=LIMITS.retry_after_max),
+        retry=RetryPolicy(initial_delay=0.0, max_delay=0.0),
         require_loopback=True,
         limits=LIMITS,
     )
