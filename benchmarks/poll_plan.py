@@ -282,7 +282,7 @@ def cpu_cost() -> str:
         runs[i % len(runs)] *= 1.001
         next_poll_age(last_age=60.0, last_gap=2.0, samples=window, scout=False, running=runs, started=5.0)
     moved = (time.perf_counter() - begin) / 50
-    return f"one poll decision: {cached * 1e6:.0f} µs (window cached), {moved * 1e3:.2f} ms after a task ended"
+    return f"one poll decision: {cached * 1e6:.0f} µs (window cached), {moved * 1e3:.2f} ms once a task ended"
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 Polls: the times of the tasks that finished are the distribution a running task is drawn from
 (smoothed: a Gaussian kernel density in log-time). Its first poll comes at a low quantile of
-them; after that, the gap to the next poll is 1 / (density · √h), h the distribution's hazard
-at the task's age (the chance per second that a task this old ends now): for a given mean
-number of polls, polls spaced by the square root of the hazard minimise the mean time until an
-end is seen. Gaps stay within `min_gap`…`max_gap`; past the slowest time seen, a geometric
-schedule up to `max_gap`.
+them (never before the quickest, once there are enough of them to trust); after that, the
+gap to the next poll is 1 / (density · √h), h the distribution's hazard at the task's age
+(the chance per second that a task this old ends now): for a given mean number of polls,
+polls spaced by the square root of the hazard minimise the mean time until an end is seen.
+Gaps stay within `min_gap`…`max_gap`; past the slowest time seen, a geometric schedule up to
+`max_gap`.
 
 When the service tells when a task started running (`scheduled_time`), the plan uses the
 running times of finished tasks (end − scheduled) from that moment, a narrower distribution
@@ -52,7 +53,7 @@ class PollPlan:
 
     Chosen by simulation over the emulator's realistic times (`benchmarks/poll_plan.py`,
     figures in benchmarks/README.md): about 19 polls a task for a mean detection of 1.7–1.8 s
-    (p95 under 4 s), where the SDK's wait() polls 27 times for 2.5 s.
+    (p95 under 4 s), where the SDK's wait() polls 26 times for 2.6 s.
     """
 
     first_quantile: float = 0.03  # the first poll: when this share of tasks had finished
@@ -128,7 +129,7 @@ def smoothed_quantile(window: Spread, u: float) -> float:
     bw, logs = window.bandwidth, window.logs
     low, high = logs[0] - 8.0 * bw, logs[-1] + 8.0 * bw
     target = max(1e-9, min(1.0 - 1e-9, u)) * len(logs)
-    for _ in range(48):  # bisection to well under a millisecond of a minute-long task
+    for _ in range(32):  # bisection: the range (a few units of log-time) to under 1e-9 of it
         mid = 0.5 * (low + high)
         below = sum(0.5 * math.erfc((log - mid) / (bw * _SQRT2)) for log in logs)
         low, high = (mid, high) if below < target else (low, mid)
@@ -216,6 +217,7 @@ def _planned(age: float, last_gap: float | None, window: Spread, plan: PollPlan,
 
 
 def _first(window: Spread, plan: PollPlan) -> float:
+    """The age of a task's first poll over one distribution."""
     smoothed = smoothed_quantile(window, plan.first_quantile)
     if len(window.ordered) >= plan.trusted_samples:  # times that never vary: at once, when they end
         return max(smoothed, window.ordered[0])
@@ -223,6 +225,7 @@ def _first(window: Spread, plan: PollPlan) -> float:
 
 
 def _tail_gap(last_gap: float | None, plan: PollPlan, scale: float) -> float:
+    """The gap after `last_gap` on the geometric schedule of tasks older than any seen."""
     initial = plan.tail_initial * scale
     if last_gap is None or last_gap < initial:
         return initial
