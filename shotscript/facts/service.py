@@ -72,6 +72,13 @@ def lifetimes() -> Lifetimes:
     return service().lifetimes
 
 
+@cache
+def usual_generation_seconds() -> tuple[float, float]:
+    """The documented usual generation time of a task: (low, high) seconds."""
+    low, high = read_toml("service.toml")["generation"]["usual_seconds"]
+    return float(low), float(high)
+
+
 def output_fps() -> int:
     """Frames per second of every generated video."""
     return service().fps
