@@ -10,7 +10,7 @@ from shotscript.facts.billing import billed_input_seconds, input_video_cap
 from shotscript.facts.capabilities import capabilities
 from shotscript.facts.errors import error_code
 from shotscript.facts.prices import price, region_prices
-from shotscript.facts.service import is_upload_url, output_fps, quotas
+from shotscript.facts.service import is_upload_url, lifetimes, output_fps, quotas
 from tests.conftest import ROOT
 
 FACTS = ROOT / "shotscript" / "facts"
@@ -115,6 +115,9 @@ def test_service_facts() -> None:
     assert output_fps() == 30
     assert (quotas().concurrency, quotas().create_rps, quotas().poll_rps) == (5, 5.0, 20.0)
     assert is_upload_url("oss://dashscope-instant/x.png") and not is_upload_url("https://x/y.png")
+    # "Task ids live 24 hours", `video_url` "valid 24 hours", an upload "lives 48 hours".
+    life = lifetimes()
+    assert (life.task_seconds, life.result_url_seconds, life.upload_seconds) == (86400, 86400, 172800)
 
 
 def test_story_prices_per_region() -> None:

@@ -125,6 +125,8 @@ class _Watch:
     last_age: float | None = None  # its age when it was last polled
     last_gap: float | None = None
     polls: int = 0
+    started: float | None = None  # its age when it began running (the service's scheduled_time)
+    pending: bool = False  # its last poll found it PENDING
 
 
 class Pacer:
@@ -154,6 +156,7 @@ class Pacer:
         self._watch: dict[str, _Watch] = {}  # unfinished tasks, by id
         self._news = asyncio.Event()  # set (and replaced) whenever a task ends
         self._generation: list[float] = []  # seconds, service-measured, of finished tasks
+        self._running: list[float] = []  # of the same: end − scheduled, where the service says
         self._creates_since_full = 0
         self.faults: Counter[str] = Counter()  # what the service refused or dropped, by kind
         # Tasks on the service as far as we know: created, not yet seen to end.
@@ -209,7 +212,8 @@ class Pacer:
             scout = min(self._watch, key=lambda t: (self._watch[t].created, t), default=None)
             age = P.next_poll_age(
                 last_age=watch.last_age, last_gap=watch.last_gap, samples=self._generation,
-                scout=scout == task_id, plan=self.plan, scale=self.scale,
+                scout=scout == task_id, plan=self.plan, scale=self.scale, running=self._running,
+                started=watch.started, pending=watch.pending,
             )  # fmt: skip
             wait = watch.created + age - self.clock()
             if wait <= 0:
@@ -265,16 +269,24 @@ class Pacer:
 
     def _learn(self, task_id: str, output: dict[str, Any]) -> None:
         status = output.get("task_status")
+        start = parse_api_time(output.get("submit_time"))
+        scheduled = parse_api_time(output.get("scheduled_time"))
         if status not in _TERMINAL:
-            if task_id not in self._watch:  # a task of an earlier run: its age from the service
-                submitted = parse_api_time(output.get("submit_time"))
-                age = max(0.0, time.time() - submitted) if submitted is not None else 0.0
-                self._watch[task_id] = _Watch(created=self.clock() - age, last_age=age)
+            watch = self._watch.get(task_id)
+            if watch is None:  # a task of an earlier run: its age from the service
+                age = max(0.0, time.time() - start) if start is not None else 0.0
+                watch = self._watch[task_id] = _Watch(created=self.clock() - age, last_age=age)
+            watch.pending = status == "PENDING"
+            if start is not None and scheduled is not None and scheduled >= start:
+                watch.started = scheduled - start  # service-measured, as the running times are
             return
-        start, end = parse_api_time(output.get("submit_time")), parse_api_time(output.get("end_time"))
+        end = parse_api_time(output.get("end_time"))
         if status == "SUCCEEDED" and start is not None and end is not None:
             self._generation.append(end - start)
             del self._generation[: -C.GENERATION_WINDOW]
+            if scheduled is not None and start <= scheduled <= end:
+                self._running.append(end - scheduled)
+                del self._running[: -C.GENERATION_WINDOW]
         self.forget(task_id)
 
     @property

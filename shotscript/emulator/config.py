@@ -10,7 +10,7 @@ from pathlib import Path
 from shotscript.emulator.faults import FaultSpec
 from shotscript.emulator.timing import MODES
 from shotscript.facts.capabilities import capabilities
-from shotscript.facts.service import quotas
+from shotscript.facts.service import lifetimes, quotas
 
 # Quotas from docs/reference/wan-r2v-api.md ("Quotas"): they are service policy, not
 # capabilities of the models, so they live here as the emulator's defaults.
@@ -18,12 +18,11 @@ DEFAULT_MAX_RUNNING = quotas().concurrency  # tasks in progress at once, per acc
 DEFAULT_CREATE_RPS = quotas().create_rps  # task creations per second, per account and model
 DEFAULT_POLL_RPS = quotas().poll_rps  # task queries per second, per account
 
-# Lifetimes the service announces, in service seconds (scaled by the time scale like
-# generation): task ids and result URLs 24 hours, temporary uploads 48 hours, and the
-# Retry-After of a plain `Throttling` 429.
-TASK_SECONDS = 24 * 3600.0
-RESULT_URL_SECONDS = 24 * 3600.0
-FILE_SECONDS = 48 * 3600.0
+# Lifetimes the service announces (facts), in service seconds, scaled by the time scale like
+# generation; and the Retry-After of a plain `Throttling` 429 (the emulator's own choice).
+TASK_SECONDS = lifetimes().task_seconds
+RESULT_URL_SECONDS = lifetimes().result_url_seconds
+FILE_SECONDS = lifetimes().upload_seconds
 THROTTLE_RETRY_SECONDS = 1.0
 
 # What a 2.7 create does with 2.6-only fields (undocumented; see protocol27.py).

@@ -46,6 +46,7 @@ from shotscript.runtime.errors import (
     error_from_response,
 )
 from shotscript.runtime.events import Event, EventSink, ignore
+from shotscript.runtime.pinned import pinned_transport
 from shotscript.runtime.redact import add_secret, redact, redact_optional, redact_tree
 from shotscript.runtime.retry_policy import parse_retry_after, proves_not_created, retry_delay
 from shotscript.runtime.settings import RuntimeSettings, is_loopback
@@ -100,6 +101,7 @@ class DashScopeClient:
         *,
         events: EventSink = ignore,
         transport: httpx.AsyncBaseTransport | None = None,
+        plain_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -125,11 +127,12 @@ class DashScopeClient:
             event_hooks=hooks,
         )
         # Uploads and downloads go to hosts the server names (OSS, CDN): they must never see
-        # the key, and every hop, redirects included, must pass the URL policy.
+        # the key, and every hop, redirects included, must pass the URL policy — at the
+        # request (the hook) and at the connection (`pinned`: the addresses connected to).
         self.plain = httpx.AsyncClient(
             headers={"User-Agent": f"shotscript/{__version__}"},
             timeout=timeout,
-            transport=transport,
+            transport=plain_transport or pinned_transport(self.url_policy),
             event_hooks={"request": [self._policy_guard]},
             follow_redirects=True,
             max_redirects=settings.limits.max_redirects,
@@ -223,6 +226,7 @@ class DashScopeClient:
                 retry_after=retry_after,
                 policy=self.settings.retry,
                 rand=self._rand(),
+                retry_after_max=limits.retry_after_max,
             )
             if delay is None:
                 raise error

@@ -65,7 +65,6 @@ CREATE_MAX_SENDS = 3
 RECONCILE_SETTLE_DELAY = 2.0
 
 # --- uploads ------------------------------------------------------------------------------
-UPLOAD_LIFETIME = 48 * 3600.0  # the service keeps a temporary file this long
 # Reuse an upload only while it will outlive a queued task by a comfortable margin.
 UPLOAD_REUSE_MARGIN = 6 * 3600.0
 UPLOAD_CACHE_FILE = "uploads.json"

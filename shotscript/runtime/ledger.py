@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from shotscript.compiler.payload import Payload
+from shotscript.facts.service import lifetimes
 from shotscript.runtime import constants as C
 from shotscript.runtime.ledger_migrations import migrate
 
 LEDGER_NAME = "ledger.sqlite"
-# The service keeps a task (and its result URL) for 24 hours.
-TASK_LIFETIME = 24 * 3600.0
 
 
 class LedgerError(Exception):
@@ -90,9 +89,9 @@ class Spend:
     model: str
 
     def live(self, now: float) -> bool:
-        """Whether its task may still be polled (the service forgets tasks after 24 h)."""
+        """Whether its task may still be polled (the service forgets tasks after a day)."""
         since = self.submitted_at or self.submitting_at
-        return self.state != "failed" and now - since < TASK_LIFETIME
+        return self.state != "failed" and now - since < lifetimes().task_seconds
 
 
 @dataclass(frozen=True)

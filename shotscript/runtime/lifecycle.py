@@ -33,7 +33,7 @@ from shotscript.runtime.events import Event, EventSink, ignore
 from shotscript.runtime.ledger import Ledger, billed_from_usage, request_key
 from shotscript.runtime.poll_schedule import poll_delay
 from shotscript.runtime.preflight import PreflightError, check_output
-from shotscript.runtime.reconcile import reconcile, same_prompt
+from shotscript.runtime.reconcile import Listed, look, same_prompt, settle
 from shotscript.runtime.record import (
     Action,
     RecordStore,
@@ -58,8 +58,10 @@ from shotscript.runtime.uploads import UploadCache, account_tag, file_sha256, up
 
 Sleep = Callable[[float], Awaitable[None]]
 # Held from writing "submitting" until the create's task id is recorded, and while the task
-# list is searched: a batch passes one shared lock, so that at most one story of the batch is
-# ever "submitting" and no create is in flight while another story reconciles.
+# list is read after an unanswered create: a batch passes one shared lock, so that at most one
+# create of the batch is ever in flight and the list is never read while one is (its task
+# could be taken for another story's). The candidates the list showed are then followed to
+# their end outside the lock: that takes minutes, and the batch's other creates go on.
 SubmitGate = Callable[[], AbstractAsyncContextManager[object]]
 
 
@@ -274,7 +276,8 @@ class Lifecycle:
         if action == "reconcile":
             sent = payload.with_uploads(self.record.uploads)
             async with self.submit_gate():
-                await self._reconcile_or_raise(sent)
+                listed = await self._look(sent)
+            await self._settle(sent, listed)
             if self.record.task_id is None:
                 if self._unfollowable:
                     raise self._fail(_unfollowable("an earlier create's answer could not be followed"),
@@ -286,8 +289,7 @@ class Lifecycle:
             except PreflightError as exc:
                 raise self._fail(exc, "failed") from None
             sent = await self._upload(payload)
-            async with self.submit_gate():
-                await self._submit(sent)
+            await self._submit(sent)
         elif action == "poll":
             sent = payload.with_uploads(self.record.uploads)
             if reused is None:
@@ -327,50 +329,18 @@ class Lifecycle:
         body = sent.body()
         # Another create only after the task list proved the previous one made nothing.
         for _ in range(C.CREATE_MAX_SENDS):
-            # Written before the request leaves: a crash now leaves "submitting" behind, and
-            # the next run reconciles instead of paying again. The ledger first: it outlives
-            # the output folder.
-            if self.ledger is not None:
-                settings = self.client.settings
-                self._spend = self.ledger.submitting(
-                    self._key, sent, base_url=settings.base_url, account=account_tag(settings.api_key),
-                    out_path=self._out, new_take=self.new_take and self.record.submissions == 0,
-                )  # fmt: skip
-            self._enter(
-                "submitting",
-                f"submitting {sent.model} ({sent.duration}s, {sent.meta.size})",
-                submitting_at=time.time(),
-                submissions=self.record.submissions + 1,
-            )
-            failpoints.reached("submitting")
-            try:
-                created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
-            except RenderError as exc:
-                if not outcome_unknown(exc):
-                    if self.ledger is not None and self._spend is not None:
-                        self.ledger.refused(self._spend)
-                    raise self._fail(exc, "failed") from None  # refused: no task exists
-                self.events(Event("warning", f"create outcome unknown ({exc.message}); checking"))
-                await self._reconcile_or_raise(sent, request_id=getattr(exc, "request_id", None))
-                if self.record.task_id is not None:
+            async with self.submit_gate():
+                unknown = await self._create(sent, body)
+                if unknown is None:
                     return
-                if isinstance(exc, ProtocolError):
-                    # The service accepted the create and answered something unreadable (no or
-                    # a malformed task id): a task exists that the list may never show us.
-                    raise self._fail(_unfollowable(exc.message), "needs-attention") from None
-                continue
-            failpoints.reached("answered")
-            try:
-                if self.ledger is not None and self._spend is not None:
-                    self.ledger.submitted(self._spend, created.task_id)
-            finally:  # the journal too, even when the ledger could not be written
-                self._enter(
-                    "submitted",
-                    f"task {created.task_id} submitted",
-                    task_id=created.task_id,
-                    request_ids=[*self.record.request_ids, _rid("create", created.request_id)],
-                )
-            return
+                listed = await self._look(sent, request_id=getattr(unknown, "request_id", None))
+            await self._settle(sent, listed)
+            if self.record.task_id is not None:
+                return
+            if isinstance(unknown, ProtocolError):
+                # The service accepted the create and answered something unreadable (no or
+                # a malformed task id): a task exists that the list may never show us.
+                raise self._fail(_unfollowable(unknown.message), "needs-attention") from None
         raise self._fail(
             OutcomeUnknownError(
                 f"create failed {C.CREATE_MAX_SENDS} times without an answer",
@@ -379,26 +349,75 @@ class Lifecycle:
             "needs-attention",
         )
 
-    async def _reconcile_or_raise(self, sent: Payload, request_id: str | None = None) -> None:
-        """Adopt the task an unanswered create made; mark the story if that cannot be known."""
+    async def _create(self, sent: Payload, body: dict[str, Any]) -> RenderError | None:
+        """Send one create (under the submit gate): None once its task id is recorded, the
+        error when its outcome is unknown; raises when it was refused (no task exists)."""
+        # Written before the request leaves: a crash now leaves "submitting" behind, and the
+        # next run reconciles instead of paying again. The ledger first: it outlives the
+        # output folder.
+        if self.ledger is not None:
+            settings = self.client.settings
+            self._spend = self.ledger.submitting(
+                self._key, sent, base_url=settings.base_url, account=account_tag(settings.api_key),
+                out_path=self._out, new_take=self.new_take and self.record.submissions == 0,
+            )  # fmt: skip
+        self._enter(
+            "submitting",
+            f"submitting {sent.model} ({sent.duration}s, {sent.meta.size})",
+            submitting_at=time.time(),
+            submissions=self.record.submissions + 1,
+        )
+        failpoints.reached("submitting")
+        try:
+            created = await self.client.create_task(body, oss_resolve=sent.needs_oss_resolve)
+        except RenderError as exc:
+            if not outcome_unknown(exc):
+                if self.ledger is not None and self._spend is not None:
+                    self.ledger.refused(self._spend)
+                raise self._fail(exc, "failed") from None  # refused: no task exists
+            self.events(Event("warning", f"create outcome unknown ({exc.message}); checking"))
+            return exc
+        failpoints.reached("answered")
+        try:
+            if self.ledger is not None and self._spend is not None:
+                self.ledger.submitted(self._spend, created.task_id)
+        finally:  # the journal too, even when the ledger could not be written
+            self._enter(
+                "submitted",
+                f"task {created.task_id} submitted",
+                task_id=created.task_id,
+                request_ids=[*self.record.request_ids, _rid("create", created.request_id)],
+            )
+        return None
+
+    async def _look(self, sent: Payload, request_id: str | None = None) -> Listed | None:
+        """After an unanswered create (under the submit gate): what the task list shows; None
+        when the ledger already knew the task (then it is recorded)."""
         spend = self.ledger.latest(self._key) if self.ledger is not None else None
         if spend is not None and spend.task_id is not None and spend.live(time.time()):
             # The ledger got the task id even though the journal did not (a disk full, a crash
             # between the two writes): it is this very request's.
             self._enter("submitted", f"task {spend.task_id} found in the ledger", task_id=spend.task_id)
-            return
-        sent_at = self.record.submitting_at or time.time()
-        verdict = await reconcile(
+            return None
+        return await look(
             self.client,
             model=sent.model,
-            prompt=sent.input.prompt,
-            sent_at=sent_at,
+            sent_at=self.record.submitting_at or time.time(),
             request_id=request_id,
             known=self._known(),
             sleep=self.sleep,
             settle=C.RECONCILE_SETTLE_DELAY * self.client.settings.poll.scale,
-            params={"size": sent.meta.size, "duration": sent.duration},
         )
+
+    async def _settle(self, sent: Payload, listed: Listed | None) -> None:
+        """Adopt the task an unanswered create made (its candidates followed outside the
+        gate); mark the story when that cannot be known."""
+        if listed is None:  # the ledger knew it
+            return
+        verdict = await settle(
+            self.client, listed, prompt=sent.input.prompt, sleep=self.sleep,
+            params={"size": sent.meta.size, "duration": sent.duration},
+        )  # fmt: skip
         match verdict.verdict:
             case "found":
                 assert verdict.task_id is not None

@@ -119,40 +119,63 @@ def decide(
     return Reconciled("none", detail="no task was created")
 
 
-async def reconcile(
+@dataclass(frozen=True)
+class Listed:
+    """What the task list showed after an unanswered create: a verdict already, or the
+    candidates to follow (read while no other create of ours was in flight)."""
+
+    verdict: Reconciled | None
+    rows: tuple[ListedTask, ...] = ()
+
+
+async def look(
     client: DashScopeClient,
     *,
     model: str,
-    prompt: str,
     sent_at: float,
     request_id: str | None = None,
     known: frozenset[str] = frozenset(),
     sleep: Callable[[float], Awaitable[None]],
     settle: float = C.RECONCILE_SETTLE_DELAY,
-    params: dict[str, Any] | None = None,
-    follow_for: float | None = None,
-) -> Reconciled:
-    """Ask the task list, twice if it shows nothing, which task (if any) a create made; follow
-    each candidate to its end (at most `follow_for` seconds: the poll deadline) to tell."""
+) -> Listed:
+    """Ask the task list, twice if it shows nothing, which tasks an unanswered create may have
+    made: seconds, not the minutes `settle` may take to follow them."""
     since = datetime.fromtimestamp(sent_at, UTC) - timedelta(seconds=C.RECONCILE_WINDOW_BEFORE)
-    for look in range(2):
-        if look:
+    for attempt in range(2):
+        if attempt:
             await sleep(settle)  # a task may take a moment to show up in the list
         until = datetime.now(UTC) + timedelta(seconds=C.RECONCILE_WINDOW_AFTER)
         try:
             rows = await client.list_tasks(start=since, end=until, model=model)
-            rows = candidates(
-                rows, model=model, since=since.timestamp(), until=until.timestamp(), known=known
-            )[:10]
-            if not rows:
-                continue
-            if request_id and any(r.request_id == request_id for r in rows):
-                return decide(rows, request_id=request_id, followed={}, prompt=prompt)
-            followed = await follow(client, [r.task_id for r in rows], sleep=sleep, follow_for=follow_for)
         except RenderError as exc:
-            return Reconciled("unavailable", detail=f"the task list could not be read: {exc}")
-        return decide(rows, request_id=request_id, followed=followed, prompt=prompt, params=params)
-    return Reconciled("none", detail="no task was created")
+            return Listed(Reconciled("unavailable", detail=f"the task list could not be read: {exc}"))
+        found = candidates(rows, model=model, since=since.timestamp(), until=until.timestamp(), known=known)
+        if not found:
+            continue
+        if request_id and any(r.request_id == request_id for r in found):
+            return Listed(decide(found, request_id=request_id, followed={}, prompt=""))
+        return Listed(None, tuple(found[:10]))
+    return Listed(Reconciled("none", detail="no task was created"))
+
+
+async def settle(
+    client: DashScopeClient,
+    listed: Listed,
+    *,
+    prompt: str,
+    sleep: Callable[[float], Awaitable[None]],
+    params: dict[str, Any] | None = None,
+    follow_for: float | None = None,
+) -> Reconciled:
+    """The verdict over what `look` found: each candidate followed to its end (at most
+    `follow_for` seconds: the poll deadline), then only one shown to be this request's adopted."""
+    if listed.verdict is not None:
+        return listed.verdict
+    try:
+        followed = await follow(client, [r.task_id for r in listed.rows], sleep=sleep, follow_for=follow_for)
+    except RenderError as exc:
+        return Reconciled("unavailable", detail=f"a candidate task could not be polled: {exc}")
+    return decide(list(listed.rows), request_id=None, followed=followed, prompt=prompt, params=params)
 
 
 async def follow(

@@ -26,7 +26,6 @@ class RetryPolicy:
     initial_delay: float = C.RETRY_INITIAL_DELAY
     max_delay: float = C.RETRY_MAX_DELAY
     jitter: float = C.RETRY_JITTER
-    retry_after_max: float = C.RETRY_AFTER_MAX
     allocation_pause: float = C.ALLOCATION_QUOTA_PAUSE
 
     def scaled(self, scale: float) -> RetryPolicy:
@@ -92,8 +91,11 @@ def retry_delay(
     retry_after: float | None,
     policy: RetryPolicy,
     rand: float,
+    retry_after_max: float,
 ) -> float | None:
     """Seconds to wait before sending the request again, or None to give up now.
+
+    `retry_after_max`: the longest `Retry-After` waited in-process (`RuntimeLimits`).
 
     A request that is not idempotent (task creation) is sent again only when the error
     proves the first one created nothing: a task must never be paid for twice.
@@ -104,7 +106,7 @@ def retry_delay(
         return None
     if retry_after is not None:
         # The server knows best, but a wait of minutes belongs to the caller, not to a loop.
-        return retry_after if retry_after <= policy.retry_after_max else None
+        return retry_after if retry_after <= retry_after_max else None
     delay = backoff_delay(retries_done, policy, rand)
     if isinstance(error, ConcurrencyQuotaError):
         delay = max(delay, policy.allocation_pause * (1.0 - policy.jitter * rand))

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from shotscript.compiler.payload import Payload
+from shotscript.facts.service import lifetimes
 from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.errors import RenderError
-from shotscript.runtime.ledger import TASK_LIFETIME, Ledger, Video
+from shotscript.runtime.ledger import Ledger, Video
 from shotscript.runtime.sidecar import sidecar_path
 from shotscript.runtime.uploads import file_sha256
 
@@ -131,7 +132,7 @@ def from_sidecar(
     if isinstance(digest, str) and file_sha256(out_path) != digest:
         now = time.time() if now is None else now
         changed = f"{out_path.name} is not the video its sidecar records (sha256 differs)"
-        if now - written < TASK_LIFETIME:
+        if now - written < lifetimes().task_seconds:
             return Reuse("poll", f"{changed}: task {task_id} polled and downloaded again, not paid again",
                          task_id=task_id)  # fmt: skip
         return Reuse("lost", f"{changed}, and the service keeps task {task_id} only 24 h", task_id=task_id)

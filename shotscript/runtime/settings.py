@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,7 +105,7 @@ def settings_from_env(
         region=region,
         api_key=api_key_from_env(env),
         poll=PollSchedule().scaled(scale),
-        retry=replace(RetryPolicy().scaled(scale), retry_after_max=limits.retry_after_max),
+        retry=RetryPolicy().scaled(scale),
         require_loopback=require_loopback,
         home=default_home(env),
         limits=limits,

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from shotscript.compiler.payload import Payload, Reference
+from shotscript.facts.service import lifetimes
 from shotscript.runtime import constants as C
 from shotscript.runtime.atomic import atomic_write_text
 from shotscript.runtime.client import DashScopeClient, UploadPolicy
@@ -161,7 +162,7 @@ async def upload_references(
         else:
             raise UploadError(f"upload of {path.name} refused twice (403)")
         now = time.time()
-        cache.put(key, CachedUpload(url, now, now + C.UPLOAD_LIFETIME, path.name, size))
+        cache.put(key, CachedUpload(url, now, now + lifetimes().upload_seconds, path.name, size))
         urls[ref.name] = url
         events(Event("upload", f"{ref.name}: uploaded {path.name} ({size} bytes)", {"cached": False}))
     return urls

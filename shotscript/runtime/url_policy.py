@@ -106,18 +106,31 @@ class UrlPolicy:
         """Raise UnsafeURLError unless the URL, and every address its host resolves to, may be
         fetched."""
         why = self.problem(url)
-        host = "" if why is not None else (urlsplit(url).hostname or "")
-        if why is None and _address(host) is None and host != "localhost":
-            for text in await self.resolve(host):
-                ip = _address(text)
-                if ip is None:
-                    continue
-                why = address_problem(ip, allow_loopback=self.allow_loopback)
-                if why is not None:
-                    why = f"{host} resolves to {why} ({ip})"
-                    break
         if why is not None:
             raise _unsafe(url, why)
+        host = urlsplit(url).hostname or ""
+        if _address(host) is None and host != "localhost":
+            await self.addresses(host, url=url)
+
+    async def addresses(self, host: str, *, url: str | None = None) -> list[str]:
+        """The addresses a connection to `host` may use: what it resolves to, each one allowed
+        (else UnsafeURLError, naming `url`). A literal address, or localhost, is itself."""
+        ip = _address(host)
+        if ip is not None or host == "localhost":
+            why = None if ip is None else address_problem(ip, allow_loopback=self.allow_loopback)
+            if why is not None:
+                raise _unsafe(url or f"//{host}", why)
+            return [host]
+        found = []
+        for text in await self.resolve(host):
+            ip = _address(text)
+            if ip is None:
+                continue
+            why = address_problem(ip, allow_loopback=self.allow_loopback)
+            if why is not None:
+                raise _unsafe(url or f"//{host}", f"{host} resolves to {why} ({ip})")
+            found.append(text)
+        return found
 
 
 def _unsafe(url: str, why: str) -> UnsafeURLError:

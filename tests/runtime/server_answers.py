@@ -280,7 +280,7 @@ def settings() -> RuntimeSettings:
         region="beijing",
         api_key=KEY,
         poll=PollSchedule().scaled(0.0),
-        retry=RetryPolicy(initial_delay=0.0, max_delay=0.0, retry_after_max=LIMITS.retry_after_max),
+        retry=RetryPolicy(initial_delay=0.0, max_delay=0.0),
         require_loopback=True,
         limits=LIMITS,
     )
@@ -301,7 +301,8 @@ class Played:
 
 
 async def _play(operation: str, replies_: list[Reply], folder: Path) -> object:
-    async with DashScopeClient(settings(), transport=transport(replies_), sleep=_nosleep) as client:
+    mock = transport(replies_)
+    async with DashScopeClient(settings(), transport=mock, plain_transport=mock, sleep=_nosleep) as client:
         if operation == "create":
             return await client.create_task({"model": "wan2.6-r2v-flash"}, oss_resolve=False)
         if operation == "poll":

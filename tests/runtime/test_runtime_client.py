@@ -40,8 +40,9 @@ def client_for(handler: Handler, *, loopback: bool = True, events: Collect | Non
     async def sleep(s: float) -> None:
         slept.append(s)
 
+    mock = httpx.MockTransport(handler)
     client = DashScopeClient(
-        settings, transport=httpx.MockTransport(handler), sleep=sleep, events=events or Collect()
+        settings, transport=mock, plain_transport=mock, sleep=sleep, events=events or Collect()
     )
     client.slept = slept  # type: ignore[attr-defined]
     return client

@@ -32,7 +32,6 @@ P = RetryPolicy(
     initial_delay=0.5,
     max_delay=8.0,
     jitter=0.25,
-    retry_after_max=60.0,
     allocation_pause=20.0,
 )
 NOW = 1_700_000_000.0
@@ -117,7 +116,8 @@ def test_retry_delay_table(
     expected: float | None,
 ) -> None:
     got = retry_delay(
-        error, retries_done=done, idempotent=idempotent, retry_after=retry_after, policy=P, rand=0.0
+        error, retries_done=done, idempotent=idempotent, retry_after=retry_after, policy=P, rand=0.0,
+        retry_after_max=60.0,
     )
     assert got == (pytest.approx(expected) if expected is not None else None)
 
