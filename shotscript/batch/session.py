@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from shotscript.batch import constants as C
 from shotscript.batch.cost import PriceTable
@@ -35,6 +35,14 @@ from shotscript.compiler.payload import Payload
 from shotscript.runtime.backend import Backend
 from shotscript.runtime.events import EventSink
 from shotscript.runtime.lifecycle import RenderResult
+
+
+class Closable(Protocol):
+    """A connection pool the stories share, closed once the run is over."""
+
+    async def close(self) -> None:
+        """Close it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -78,17 +86,18 @@ def _backend(
     journal: Journal,
     pacer: Pacer,
     stack: contextlib.ExitStack,
-) -> tuple[Backend, PacedTransport | None, str | None]:
-    """The backend of the run, the shared transport to close after, and the key to keep secret
+) -> tuple[Backend, list[Closable], str | None]:
+    """The backend of the run, the shared transports to close after, and the key to keep secret
     (the ledger is closed with `stack`, when the run's lock and journal are)."""
     if options.backend == "preview":
         from shotscript.runtime.preview_backend import PreviewBackend
 
-        return PreviewBackend(stores=stores, force=request.new_take), None, None
+        return PreviewBackend(stores=stores, force=request.new_take), [], None
     from shotscript.facts.capabilities import capabilities
-    from shotscript.runtime.backend import DashScopeBackend
+    from shotscript.runtime.backend import DashScopeBackend, SharedPlainTransport
     from shotscript.runtime.errors import RenderError
     from shotscript.runtime.settings import RuntimeSettings, settings_from_env
+    from shotscript.runtime.url_policy import UrlPolicy
 
     def settings(region: str, compiled: str | None = None) -> RuntimeSettings:
         return pacer.lifecycle_settings(settings_from_env(
@@ -107,20 +116,25 @@ def _backend(
         raise BatchError(str(exc), "move the damaged file aside only if you know what it held; "
                          "nothing was sent") from None  # fmt: skip
     transport = PacedTransport(pacer)
+    shared: list[Closable] = [transport]
 
     def make(payload: Payload) -> Backend:
+        region = settings(payload.meta.region, payload.meta.base_url)
+        plain = SharedPlainTransport(UrlPolicy.for_base_url(region.base_url))  # the clients' own policy
+        shared.append(plain)
         return DashScopeBackend(
-            settings(payload.meta.region, payload.meta.base_url),
+            region,
             stores=stores,
             known_tasks=journal.task_ids,
             submit_gate=pacer.submit_turn,
             transport=transport,
+            plain_transport=plain,
             resubmit=request.resubmit,
             new_take=request.new_take,
             ledger=ledger,
         )
 
-    return RegionRouter(make), transport, first.api_key
+    return RegionRouter(make), shared, first.api_key
 
 
 def _options(request: RenderRequest) -> tuple[BatchOptions, PriceTable, list[StoryFile]]:
@@ -155,7 +169,7 @@ class Session:
         self.journal: Journal | None = None
         self.runner: BatchRunner | None = None
         self.run_id = 0
-        self._transport: PacedTransport | None = None
+        self._shared: list[Closable] = []  # connection pools of every story, closed after the run
 
     def _say(self, text: str) -> None:
         # Plain lines: rich (~25 ms to load) is for tables and the live board only.
@@ -212,7 +226,7 @@ class Session:
             scale=scale,
         )
         stores = BatchStores(journal, options.out_dir)
-        backend, self._transport, secret = _backend(options, request, stores, journal, pacer, self._stack)
+        backend, self._shared, secret = _backend(options, request, stores, journal, pacer, self._stack)
         journal.secret = secret
         tally = Tally(total=count, concurrency=concurrency)
         display = display_for(self.err, tally)
@@ -230,8 +244,8 @@ class Session:
             with self.runner.display:
                 await self.runner.run()
         finally:
-            if self._transport is not None:
-                await self._transport.close()
+            for shared in self._shared:
+                await shared.close()
 
     def finish(self, how: str) -> RenderOutcome:
         """Record how the run ended, write the report, print the summary; the outcome."""

@@ -15,9 +15,11 @@ from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import EventSink
 from shotscript.runtime.ledger import Ledger, open_ledger, request_lock, state_home
 from shotscript.runtime.lifecycle import Lifecycle, RenderResult, SubmitGate
+from shotscript.runtime.pinned import pinned_transport
 from shotscript.runtime.record import MemoryRecordStore, RecordStore
 from shotscript.runtime.settings import RuntimeSettings
 from shotscript.runtime.uploads import UploadCache
+from shotscript.runtime.url_policy import UrlPolicy
 
 
 class Backend(Protocol):
@@ -28,6 +30,32 @@ class Backend(Protocol):
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
         """Render one story; the story's name is `out_path`'s stem."""
         ...
+
+
+class SharedPlainTransport(httpx.AsyncBaseTransport):
+    """One pinned connection pool (uploads, downloads: `pinned.pinned_transport`) for the
+    clients of every story of a batch: made at its first request — its two TLS contexts cost
+    ~30 ms, each story's client made its own, all before the first create — and kept open when
+    a story's client closes; `close` ends it."""
+
+    def __init__(self, policy: UrlPolicy) -> None:
+        self.policy = policy
+        self._inner: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the shared pool (made now if this is its first request)."""
+        if self._inner is None:
+            self._inner = pinned_transport(self.policy)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """A story's client closing leaves the pool to the others: see `close`."""
+
+    async def close(self) -> None:
+        """Close the pool (at the end of the batch)."""
+        if self._inner is not None:
+            inner, self._inner = self._inner, None
+            await inner.aclose()
 
 
 class DashScopeBackend:
@@ -43,6 +71,7 @@ class DashScopeBackend:
         resubmit: bool = False,
         new_take: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        plain_transport: httpx.AsyncBaseTransport | None = None,
         stores: Callable[[Path], RecordStore] | None = None,
         known_tasks: Callable[[], frozenset[str]] | None = None,
         submit_gate: SubmitGate | None = None,
@@ -53,6 +82,7 @@ class DashScopeBackend:
         self.resubmit = resubmit
         self.new_take = new_take
         self.transport = transport
+        self.plain_transport = plain_transport  # None: each client makes its own pinned pool
         # A batch passes these: the journal's record of each output, the task ids of its
         # other stories, and the lock that serialises creates (see lifecycle.SubmitGate).
         self.stores = stores
@@ -81,7 +111,8 @@ class DashScopeBackend:
     async def render(self, payload: Payload, out_path: Path, events: EventSink) -> RenderResult:
         """Upload, submit (or resume), poll and download one story."""
         home = self.home
-        async with DashScopeClient(self.settings, events=events, transport=self.transport) as client:
+        async with DashScopeClient(self.settings, events=events, transport=self.transport,
+                                   plain_transport=self.plain_transport) as client:  # fmt: skip
             lifecycle = Lifecycle(
                 client=client,
                 store=self.store_for(out_path),
@@ -100,5 +131,6 @@ class DashScopeBackend:
 
     async def cancel(self, out_path: Path, events: EventSink) -> Canceled:
         """Cancel the task recorded for the story rendered to `out_path` (see `cancel_recorded`)."""
-        async with DashScopeClient(self.settings, events=events, transport=self.transport) as client:
+        async with DashScopeClient(self.settings, events=events, transport=self.transport,
+                                   plain_transport=self.plain_transport) as client:  # fmt: skip
             return await cancel_recorded(client, self.store_for(out_path), out_path.stem)

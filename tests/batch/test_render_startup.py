@@ -10,12 +10,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import shotscript
 from shotscript.batch import plan as plan_module
 from shotscript.batch import session as session_module
 from shotscript.compiler.driver import Result
+from shotscript.runtime import backend as backend_module
+from shotscript.runtime.url_policy import UrlPolicy
 from tests.batch.batch_helpers import story_text, write_stories
 from tests.emulator_process import Emulator
 
@@ -86,3 +89,31 @@ def test_a_story_edited_after_planning_is_compiled_again_and_not_sent(
     assert outcome.code == 1 and outcome.results[0].error is not None
     assert outcome.results[0].error["kind"] == "changed"
     assert emu.stats()["creates"] == 0
+
+
+def test_the_stories_of_a_batch_share_one_pinned_pool_closed_after_the_run(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[httpx.AsyncHTTPTransport] = []
+    closed: list[httpx.AsyncHTTPTransport] = []
+
+    def counting(policy: UrlPolicy) -> httpx.AsyncHTTPTransport:
+        transport = real(policy)
+        made.append(transport)
+        inner_close = transport.aclose
+
+        async def aclose() -> None:
+            closed.append(transport)
+            await inner_close()
+
+        transport.aclose = aclose  # type: ignore[method-assign]
+        return transport
+
+    real = backend_module.pinned_transport
+    monkeypatch.setattr(backend_module, "pinned_transport", counting)
+    write_stories(tmp_path / "s", 3)
+    outcome = shotscript.render(tmp_path / "s", out=tmp_path / "out", err=io.StringIO())
+    assert outcome.code == 0 and emu.stats()["downloads"] >= 3
+    # One pool for the three downloads (each story's client made its own, and two TLS
+    # contexts with it, before the first create), closed once the run was over.
+    assert len(made) == 1 and closed == made
