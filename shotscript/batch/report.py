@@ -118,6 +118,14 @@ def totals(journal: Journal) -> Totals:
     )
 
 
+def prepare(stories: int) -> None:
+    """Load what the end of a run of `stories` will need — the contact sheet's template, and
+    rich if the summary table will list them — so that it is not done after the last video."""
+    _template()
+    if stories <= C.SUMMARY_ROWS_MAX:
+        import rich.table  # noqa: F401
+
+
 def console_for(stream: TextIO | None = None) -> Console:
     """A console for tables: as wide as the terminal, or wide enough when writing to a file."""
     from rich.console import Console

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import sys
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from shotscript.batch.outcome import Exit, RenderOutcome, StoryResult, exit_for
 from shotscript.batch.pacing import PacedTransport, Pacer
 from shotscript.batch.plan import FirstPayloads, StoryFile, batch_base, inside, plan, story_files
 from shotscript.batch.report import console_for, money, summary_table, write_html, write_json
+from shotscript.batch.report import prepare as prepare_report
 from shotscript.batch.runner import BatchRunner, BatchStores, RunOptions
 from shotscript.compiler.payload import Payload
 from shotscript.runtime.backend import Backend
@@ -235,6 +237,7 @@ class Session:
             options=RunOptions(out_dir=options.out_dir, retry_failed=request.retry_failed, scale=scale,
                                run=self.run_id, new_take=request.new_take, model=request.model),
             display=display, slots=pacer.slots, task_ended=pacer.forget, first=first,
+            quiet_work=functools.partial(prepare_report, count),
         )  # fmt: skip
 
     async def run(self) -> None:

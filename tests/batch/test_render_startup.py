@@ -117,3 +117,21 @@ def test_the_stories_of_a_batch_share_one_pinned_pool_closed_after_the_run(
     # One pool for the three downloads (each story's client made its own, and two TLS
     # contexts with it, before the first create), closed once the run was over.
     assert len(made) == 1 and closed == made
+
+
+def test_what_the_report_needs_is_loaded_while_the_tasks_run(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[int, int]] = []  # (stories, videos on disk) at the call
+    out = tmp_path / "out"
+
+    def prepare(stories: int) -> None:
+        calls.append((stories, len(list(out.rglob("*.mp4")))))
+
+    monkeypatch.setattr(session_module, "prepare_report", prepare)
+    write_stories(tmp_path / "s", 3)
+    outcome = shotscript.render(tmp_path / "s", out=out, concurrency=1, err=io.StringIO())
+    assert outcome.code == 0 and len(list(out.rglob("*.mp4"))) == 3
+    # Once, handed to the thumbnail thread as soon as the one slot held a task (the first story's),
+    # so long before the last video: not after it, where it would delay the exit.
+    assert len(calls) == 1 and calls[0][0] == 3 and calls[0][1] < 3
