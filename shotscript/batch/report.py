@@ -119,8 +119,11 @@ def totals(journal: Journal) -> Totals:
 
 
 def prepare(stories: int) -> None:
-    """Load what the end of a run of `stories` will need — the contact sheet's template, and
-    rich if the summary table will list them — so that it is not done after the last video."""
+    """Load what the end of a run of `stories` will need — Pillow for the thumbnails, the
+    contact sheet's template, and rich if the summary table will list them — so that it is not
+    done after the last video."""
+    import PIL.Image  # noqa: F401
+
     _template()
     if stories <= C.SUMMARY_ROWS_MAX:
         import rich.table  # noqa: F401

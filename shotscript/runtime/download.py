@@ -75,6 +75,11 @@ def looks_like_mp4(head: bytes) -> bool:
     return len(head) >= 12 and head[4:8] == b"ftyp"
 
 
+def prepare() -> None:
+    """Load PyAV ahead of the first video check (a batch does it while its tasks run)."""
+    import av  # noqa: F401
+
+
 def probe_video(path: Path, file: BinaryIO | None = None) -> VideoProbe:
     """Open the file with FFmpeg (PyAV), decode one frame, and report size, fps, duration.
 
