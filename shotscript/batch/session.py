@@ -96,7 +96,7 @@ def _backend(
 
         return PreviewBackend(stores=stores, force=request.new_take), [], None
     from shotscript.facts.capabilities import capabilities
-    from shotscript.runtime.backend import DashScopeBackend, SharedPlainTransport
+    from shotscript.runtime.backend import ApiTransport, DashScopeBackend, SharedPlainTransport
     from shotscript.runtime.errors import RenderError
     from shotscript.runtime.settings import RuntimeSettings, settings_from_env
     from shotscript.runtime.url_policy import UrlPolicy
@@ -117,7 +117,7 @@ def _backend(
     except LedgerError as exc:
         raise BatchError(str(exc), "move the damaged file aside only if you know what it held; "
                          "nothing was sent") from None  # fmt: skip
-    transport = PacedTransport(pacer)
+    transport = PacedTransport(pacer, ApiTransport())
     shared: list[Closable] = [transport]
 
     def make(payload: Payload) -> Backend:

@@ -3,7 +3,9 @@ benchmark's time scale every fixed cost of the process counts thirty times)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import ssl
 import subprocess
 import sys
 from collections import Counter
@@ -18,6 +20,7 @@ from shotscript.batch import plan as plan_module
 from shotscript.batch import session as session_module
 from shotscript.compiler.driver import Result
 from shotscript.runtime import backend as backend_module
+from shotscript.runtime.backend import ApiTransport
 from shotscript.runtime.url_policy import UrlPolicy
 from tests.batch.batch_helpers import story_text, write_stories
 from tests.emulator_process import Emulator
@@ -135,3 +138,19 @@ def test_what_the_report_needs_is_loaded_while_the_tasks_run(
     # Once, handed to the thumbnail thread as soon as the one slot held a task (the first story's),
     # so long before the last video: not after it, where it would delay the exit.
     assert len(calls) == 1 and calls[0][0] == 3 and calls[0][1] < 3
+
+
+def test_the_api_pool_verifies_https_and_loads_no_certificates_for_http() -> None:
+    transport = ApiTransport()
+    http = transport._pool("http")
+    https = transport._pool("https")
+    assert transport._pool("https") is https and http is not https
+    # Without CA certificates the http pool's TLS context refuses every certificate: were TLS
+    # ever tried through it, the handshake would fail (fail closed), nothing unverified.
+    http_tls = http._pool._ssl_context
+    https_tls = https._pool._ssl_context
+    assert http_tls is not None and http_tls.verify_mode == ssl.CERT_REQUIRED and http_tls.check_hostname
+    assert http_tls.cert_store_stats()["x509_ca"] == 0
+    assert https_tls is not None and https_tls.verify_mode == ssl.CERT_REQUIRED
+    assert https_tls.cert_store_stats()["x509_ca"] > 0
+    asyncio.run(transport.aclose())
