@@ -92,11 +92,11 @@ def planned_rows(
 ) -> Iterator[PlannedRow]:
     """Each story's row, its diagnostics printed and its action counted, as planning goes;
     `first` keeps the payloads of the first stories the run will work on."""
-    from shotscript.compiler.terminal import print_diagnostics
-
     for p in planned:
         row = p.row
         if row.error is not None or any(d.severity == "warning" for d in p.result.diagnostics):
+            from shotscript.compiler.terminal import print_diagnostics  # only for a story that has some
+
             with contextlib.redirect_stderr(err):
                 print_diagnostics(p.result)
         known = journal.row(row.key, row.fingerprint) if journal is not None else None
