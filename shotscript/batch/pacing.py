@@ -168,9 +168,9 @@ class Pacer:
     @contextlib.asynccontextmanager
     async def submit_turn(self) -> AsyncIterator[None]:
         """The submit lock (lifecycle.SubmitGate): one story at a time writes "submitting",
-        sends its create and records the task id, so a crash leaves at most one story whose
-        create's outcome is unknown, and reconciling never sees a create still in flight.
-        Entered only while fewer of our tasks are on the service than there are slots."""
+        sends its create and records the task id (or, when the answer is lost, reads the task
+        list), so at most one create of the batch is ever in flight and the list is never read
+        while one is. Entered only while fewer of our tasks are on the service than slots."""
         if not self.slots.on_deck:
             # A DashScope lifecycle is here: from now on one story more than there are
             # slots may get ready, and waits below until the service has room for its task.
