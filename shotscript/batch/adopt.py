@@ -37,9 +37,10 @@ def adopt(out_dir: Path, story: str, task_id: str) -> Adopted:
     with journal, folder_lock(out_dir):
         # The key as `status` shows it, or the story's path under the folder (suffix and all).
         plain = story.removeprefix("./")
-        key = next((k for k in (plain, plain.rsplit(".", 1)[0]) if journal.latest(k) is not None), plain)
-        row = journal.latest(key)
-        record = journal.latest_record(key)
+        rows = {r.key: r for r in journal.rows()}
+        key = next((k for k in (plain, plain.rsplit(".", 1)[0]) if k in rows), plain)
+        row = rows.get(key) or journal.latest(key)
+        record = journal.record(key, row.fingerprint) if row is not None else None
         if row is None or record is None:
             raise JournalError(f"no story {key!r} with a render record in {journal.path} "
                                "(see `shotscript status`); nothing was sent for it")  # fmt: skip
