@@ -315,6 +315,11 @@ class Journal:
         """Every task id this journal ever recorded (never to be adopted by another story)."""
         return frozenset(r[0] for r in self.db.execute("SELECT task_id FROM tasks"))
 
+    def task_owner(self, task_id: str) -> str | None:
+        """The story whose task `task_id` is in this journal, or None."""
+        found = self.db.execute("SELECT key FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+        return str(found[0]) if found else None
+
     def record(self, key: str, fingerprint: str) -> TaskRecord | None:
         """The runtime's record kept in a row; None if the row never started. A row that cannot
         be read — a damaged record, another version's, a live state without a record — fails

@@ -122,9 +122,10 @@ class _Watch:
     """What the pacer knows of one task it has seen created (monotonic seconds)."""
 
     created: float
-    last_age: float | None = None  # its age when it was last polled
+    last_age: float | None = None  # its age when it was last polled (and answered)
     last_gap: float | None = None
     polls: int = 0
+    sending: float | None = None  # its age when the poll in flight left
     started: float | None = None  # its age when it began running (the service's scheduled_time)
     pending: bool = False  # its last poll found it PENDING
 
@@ -167,9 +168,9 @@ class Pacer:
     @contextlib.asynccontextmanager
     async def submit_turn(self) -> AsyncIterator[None]:
         """The submit lock (lifecycle.SubmitGate): one story at a time writes "submitting",
-        sends its create and records the task id, so a crash leaves at most one story whose
-        create's outcome is unknown, and reconciling never sees a create still in flight.
-        Entered only while fewer of our tasks are on the service than there are slots."""
+        sends its create and records the task id (or, when the answer is lost, reads the task
+        list), so at most one create of the batch is ever in flight and the list is never read
+        while one is. Entered only while fewer of our tasks are on the service than slots."""
         if not self.slots.on_deck:
             # A DashScope lifecycle is here: from now on one story more than there are
             # slots may get ready, and waits below until the service has room for its task.
@@ -200,10 +201,7 @@ class Pacer:
         watch = self._watch.get(task_id) if task_id else None
         if watch is not None:
             await self._hold(task_id or "", watch)
-            age = self.clock() - watch.created
-            if watch.last_age is not None:
-                watch.last_gap = age - watch.last_age
-            watch.last_age, watch.polls = age, watch.polls + 1
+            watch.sending = self.clock() - watch.created
         await self.polls.turn()
 
     async def _hold(self, task_id: str, watch: _Watch) -> None:
@@ -237,10 +235,14 @@ class Pacer:
         """A request that got no answer (a dropped connection): counted."""
         self.faults[f"{kind} {error}"] += 1
 
-    async def after(self, kind: Kind, status: int, headers: httpx.Headers, body: Any) -> None:
+    async def after(
+        self, kind: Kind, status: int, headers: httpx.Headers, body: Any, task_id: str | None = None
+    ) -> None:
         """Learn from an answer: throttling, a new task, a finished task's generation time."""
         gate = self.creates if kind == "create" else self.polls
         data = body if isinstance(body, dict) else {}
+        if kind == "poll" and status < 400:
+            self._answered(task_id or _task_of(data))
         if status >= 400:
             self.faults[f"{kind} {status}"] += 1
         if status == 429:
@@ -266,6 +268,16 @@ class Pacer:
                 self.slots.set_limit(limit)
         elif kind == "poll" and output.get("task_id"):
             self._learn(str(output["task_id"]), output)
+
+    def _answered(self, task_id: str | None) -> None:
+        """A poll of the task was answered: it counts in the plan. A refused or dropped one does
+        not, so the client's retry leaves after its own short back-off, not a plan step later."""
+        watch = self._watch.get(task_id) if task_id else None
+        if watch is None or watch.sending is None:
+            return
+        if watch.last_age is not None:
+            watch.last_gap = watch.sending - watch.last_age
+        watch.last_age, watch.polls, watch.sending = watch.sending, watch.polls + 1, None
 
     def _learn(self, task_id: str, output: dict[str, Any]) -> None:
         status = output.get("task_status")
@@ -293,6 +305,12 @@ class Pacer:
     def expected_generation(self) -> float | None:
         """The current estimate of a task's generation time (seconds)."""
         return S.expected_generation(self._generation)
+
+
+def _task_of(data: dict[str, Any]) -> str | None:
+    output = data.get("output")
+    task_id = output.get("task_id") if isinstance(output, dict) else None
+    return str(task_id) if task_id else None
 
 
 def classify(request: httpx.Request) -> tuple[Kind | None, str | None]:
@@ -329,7 +347,7 @@ class PacedTransport(httpx.AsyncBaseTransport):
             body = json.loads(response.content) if response.content else None
         except ValueError:
             body = None
-        await self.pacer.after(kind, response.status_code, response.headers, body)
+        await self.pacer.after(kind, response.status_code, response.headers, body, task_id)
         return response
 
     async def aclose(self) -> None:

@@ -18,6 +18,8 @@ EXIT_INTERRUPTED = 130
 # help is kept here so that `shotscript --help` imports no command at all (a test keeps
 # each line equal to the first sentence of its command's docstring).
 COMMANDS: dict[str, tuple[str, str]] = {
+    "adopt": ("shotscript.cli.adopt:adopt",
+              "Claim a task for a story whose create's outcome is unknown, instead of paying again."),
     "check": ("shotscript.cli.check:check",
               "Check story files (or folders of them, recursively) against every limit of the API."),
     "compile": ("shotscript.cli.compile:compile_",

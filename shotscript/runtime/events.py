@@ -1,4 +1,4 @@
-"""What the runtime reports while it works: one small event type, rendered by progress.py."""
+"""What the runtime reports while it works: one small event type (the batch display shows it)."""
 
 from __future__ import annotations
 

@@ -223,8 +223,8 @@ class Lifecycle:
         message = (previous.error or {}).get("message") or f"{story}: its record cannot be read"
         error = UnreadableRecordError(
             str(message),
-            hint="look for its task among the last 24 hours' (the Model Studio console); if none is "
-            "this story's, run the same command with --resubmit",
+            hint="look for its task among the last 24 hours' (the Model Studio console): `shotscript "
+            "adopt OUT STORY TASK` claims it; if none is this story's, run the same command with --resubmit",
         )
         raise self._fail(error, "needs-attention")
 
@@ -344,7 +344,8 @@ class Lifecycle:
         raise self._fail(
             OutcomeUnknownError(
                 f"create failed {C.CREATE_MAX_SENDS} times without an answer",
-                hint="check the Model Studio console for tasks of this story before running again",
+                hint="check the Model Studio console for tasks of this story before running again "
+                "(`shotscript adopt OUT STORY TASK` claims one)",
             ),
             "needs-attention",
         )
@@ -432,7 +433,8 @@ class Lifecycle:
             case "ambiguous" | "unavailable":
                 error = OutcomeUnknownError(
                     f"a create may have made a task, and the task list cannot tell: {verdict.detail}",
-                    hint="check the Model Studio console; rerun with --resubmit to pay for a new task",
+                    hint="find the task in the Model Studio console: `shotscript adopt OUT STORY TASK` "
+                    "claims it; or rerun with --resubmit to pay for a new task",
                 )
                 raise self._fail(error, "needs-attention")
             case _:
@@ -636,6 +638,6 @@ def _unfollowable(detail: str) -> UnfollowableCreateError:
     """The error of a create the service accepted whose task cannot be followed."""
     return UnfollowableCreateError(
         f"the service accepted the create but its answer cannot be followed ({detail})",
-        hint="check the Model Studio console for this story's task; rerun with --resubmit only "
-        "to pay for a new one",
+        hint="find this story's task in the Model Studio console: `shotscript adopt OUT STORY TASK` "
+        "claims it; rerun with --resubmit only to pay for a new one",
     )

@@ -5,6 +5,8 @@ the connection (DNS rebinding) cannot reach the private one."""
 
 from __future__ import annotations
 
+import functools
+import ssl
 import typing
 
 import httpcore
@@ -58,13 +60,20 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # One per process: loading the CA bundle costs tens of milliseconds, and every story's
+    # client makes a transport.
+    return httpx.create_ssl_context()
+
+
 def pinned_transport(policy: UrlPolicy) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections go only to addresses `policy` allows."""
-    transport = httpx.AsyncHTTPTransport()
+    transport = httpx.AsyncHTTPTransport(verify=_tls())
     # httpx offers no seam for the network backend, so its connection pool is replaced by an
     # equal one with ours (httpx's defaults: verified TLS, 100 connections, 20 kept alive 5 s).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=_tls(),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,

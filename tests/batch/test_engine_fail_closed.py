@@ -13,7 +13,7 @@ import shotscript
 from shotscript.batch.journal import Journal, journal_path
 from shotscript.runtime.ledger import Ledger
 from shotscript.runtime.record import TaskRecord
-from tests.batch.batch_helpers import run, states, status, story_text
+from tests.batch.batch_helpers import KEY, run, states, status, story_text
 from tests.batch.journal_helpers import journal_store
 from tests.emulator_process import Emulator
 
@@ -53,6 +53,32 @@ def test_a_journal_row_that_cannot_be_read_needs_attention_and_sends_nothing(
     again = run("render", str(story), "--out", str(out), "--resubmit")
     assert again.returncode == 0, again.stderr
     assert emu.stats()["creates"] == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE stories SET record = '{\"phase\": \"submitted\", \"task_id\": ' WHERE key = 'ad'",
+        "UPDATE stories SET record = NULL WHERE key = 'ad'",
+    ],
+    ids=["damaged", "missing"],
+)
+def test_the_task_of_an_unreadable_row_can_be_named_and_is_followed(
+    emu: Emulator, tmp_path: Path, damage: str
+) -> None:
+    story, out = one_story(tmp_path / "s"), tmp_path / "out"
+    payload = shotscript.load(story).compile()
+    store = journal_store(out, "ad", payload)
+    store.save(TaskRecord(story="ad", fingerprint="x", submissions=1).advance("submitting"))
+    store.journal.close()
+    with sqlite3.connect(journal_path(out)) as db:
+        db.execute(damage)
+    task = emu.create_as(KEY, body=payload.body(), when="now")  # the task its create did make
+    claimed = run("adopt", str(out), "ad", task)
+    assert claimed.returncode == 0, claimed.stderr
+    proc = run("render", str(story), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert states(out) == {"ad": "done"} and emu.stats()["create_requests"] == 0
 
 
 @pytest.mark.parametrize("ledger_too", [False, True], ids=["journal", "journal-and-ledger"])

@@ -398,3 +398,31 @@ def test_the_pacer_plans_a_task_from_what_its_polls_said(
     first, second = asyncio.run(scenario())
     assert first == pytest.approx(90.0)  # not before the quickest of ten (90 s)
     assert second == pytest.approx(expected_age), why
+
+
+def test_a_refused_poll_does_not_count_in_the_plan() -> None:
+    """Its retry leaves after the client's back-off: the plan is not moved a step on by a 500,
+    a 429 or a dropped connection, only by an answer."""
+    time = SteppedTime()
+
+    async def scenario() -> list[str]:
+        pacer = Pacer(concurrency=5, poll_rate=1000.0, clock=time.clock, sleep=time.sleep)
+        await pacer.after("create", 200, httpx.Headers(), {"output": {"task_id": "A"}})
+        await pacer.before("poll", "A")  # the scout: at once
+        await pacer.after("poll", 500, httpx.Headers(), {"code": "InternalError"}, "A")
+        retry = asyncio.create_task(pacer.before("poll", "A"))
+        await settle()
+        seen = [f"retry at once={retry.done()}"]
+        if not retry.done():  # (a regression then fails rather than hangs)
+            await time.advance(time.now + 10.0)
+        await retry
+        running = {"output": {"task_id": "A", "task_status": "RUNNING"}}
+        await pacer.after("poll", 200, httpx.Headers(), running, "A")
+        answered = asyncio.create_task(pacer.before("poll", "A"))
+        await settle()
+        seen.append(f"after an answer at once={answered.done()}")  # held: the tail's first step
+        await time.advance(time.now + 10.0)
+        await answered
+        return seen
+
+    assert asyncio.run(scenario()) == ["retry at once=True", "after an answer at once=False"]

@@ -1,8 +1,7 @@
-"""The sidecar document and the progress display: pure parts."""
+"""The sidecar document: pure parts."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -10,8 +9,6 @@ import pytest
 from rt_helpers import TEST_KEY, make_payload
 
 from shotscript.runtime.download import VideoProbe
-from shotscript.runtime.events import Event
-from shotscript.runtime.progress import PlainProgress, download_text, progress_for
 from shotscript.runtime.sidecar import (
     build_sidecar,
     checks,
@@ -94,35 +91,3 @@ def test_sidecar_is_written_beside_the_video(tmp_path: Path) -> None:
     write_sidecar(path, document(), secret=TEST_KEY)
     assert path.name == "s.json" and json.loads(path.read_text("utf-8"))["task_id"] == "t-1"
     assert path.stat().st_mode & 0o777 == 0o644
-
-
-def test_plain_progress_prints_state_changes_not_every_poll() -> None:
-    out = io.StringIO()
-    show = PlainProgress(out)
-    show(Event("phase", "task t submitted"))
-    for i, status in enumerate(("PENDING", "PENDING", "RUNNING", "RUNNING", "RUNNING")):
-        if i == 2:  # the lifecycle enters "running" once, before that poll's event
-            show(Event("phase", "task t running", {"phase": "running"}))
-        show(Event("poll", f"task t {status}", {"status": status}))
-    for received in (10, 20, 60, 61, 100):
-        show(Event("download", "", {"received": received, "total": 100}))
-    show(Event("warning", "size: expected 1280*720, got 960*960"))
-    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]
-    assert lines == [
-        "task t submitted",
-        "task t PENDING",
-        "task t running",
-        "downloading 0 kB / 0 kB (10%)",
-        "downloading 0 kB / 0 kB (60%)",
-        "downloading 0 kB / 0 kB (100%)",
-        "warning: size: expected 1280*720, got 960*960",
-    ]
-
-
-def test_download_text() -> None:
-    assert download_text({"received": 2_500_000, "total": 10_000_000}) == "downloading 2.5 MB / 10.0 MB (25%)"
-    assert download_text({"received": 50_000, "total": None}) == "downloading 50 kB"
-
-
-def test_a_pipe_gets_plain_lines() -> None:
-    assert isinstance(progress_for(io.StringIO()), PlainProgress)
