@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, assert_never, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never, get_args
 
 from shotscript.compiler.payload import Payload
 from shotscript.runtime.errors import OutcomeUnknownError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 # The one vocabulary of a story's render, spelled once: the runtime's phases are the journal's
 # states. "submitting" is written *before* the create is sent, so a crash or a cut connection
@@ -41,9 +44,9 @@ class RecordError(ValueError):
 class TaskRecord:
     """One story's render state: enough to resume without paying twice.
 
-    A plain dataclass (pydantic took ~50 ms to load and build before the first create); the
-    methods keep pydantic's names for the callers, and `model_validate_json` checks every field
-    as strictly as the model did, so a damaged record is refused (the caller fails closed)."""
+    A slotted dataclass inside; pydantic reads it back at the edge (`model_validate_json`,
+    strictly), loaded only then. The methods keep pydantic's names for the callers; a damaged
+    record is refused and the caller fails closed."""
 
     story: str
     fingerprint: str  # of the request as compiled (local files by content): a changed story
@@ -83,80 +86,22 @@ class TaskRecord:
         """Read a stored record; RecordError (a ValueError) unless every field has its type.
 
         Unknown keys are ignored (a newer version's); a missing or mistyped field, or an unknown
-        phase, refuses the whole record."""
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise RecordError("a record is a JSON object")
-        values: dict[str, Any] = {}
-        for name, check in _FIELDS.items():
-            if name not in data:
-                if name in ("story", "fingerprint"):
-                    raise RecordError(f"a record needs `{name}`")
-                continue
-            ok, value = check(data[name])
-            if not ok:
-                raise RecordError(f"`{name}` of a record is {data[name]!r}")
-            values[name] = value
-        return cls(**values)
+        phase, refuses the whole record (strictly: `"2"` is no count, `true` no number)."""
+        from pydantic import ValidationError
+
+        try:
+            return _reader().validate_json(text, strict=True)
+        except ValidationError as exc:
+            raise RecordError(f"not a record: {exc.errors()[0]['msg']}") from None
 
 
-Check = Callable[[Any], tuple[bool, Any]]
+@functools.cache
+def _reader() -> TypeAdapter[TaskRecord]:
+    # pydantic is the edge's reader, loaded only when a record is read back: a first render
+    # writes records and never pays for importing it before its first create.
+    from pydantic import TypeAdapter
 
-
-def _of(*types: type) -> Check:
-    # bool is an int in Python, never in a record: `True` is no count.
-    return lambda v: (isinstance(v, types) and not (isinstance(v, bool) and bool not in types), v)
-
-
-def _number(optional: bool) -> Check:
-    def check(v: Any) -> tuple[bool, Any]:
-        if v is None:
-            return optional, v
-        good = isinstance(v, int | float) and not isinstance(v, bool)
-        return good, float(v) if good else v
-
-    return check
-
-
-def _mapping(values: tuple[type, ...], optional: bool = False) -> Check:
-    def check(v: Any) -> tuple[bool, Any]:
-        if v is None:
-            return optional, v
-        if not isinstance(v, dict) or not all(isinstance(k, str) for k in v):
-            return False, v
-        if values == (float,):
-            good = all(isinstance(x, int | float) and not isinstance(x, bool) for x in v.values())
-            return good, {k: float(x) for k, x in v.items()} if good else v
-        return values == () or all(isinstance(x, values) for x in v.values()), v
-
-    return check
-
-
-def _phase(v: Any) -> tuple[bool, Any]:
-    return v in STATES, v
-
-
-def _request_ids(v: Any) -> tuple[bool, Any]:
-    good = isinstance(v, list) and all(isinstance(x, dict) and all(isinstance(k, str) for k in x) for x in v)
-    return good, v
-
-
-_FIELDS: dict[str, Check] = {
-    "story": _of(str),
-    "fingerprint": _of(str),
-    "phase": _phase,
-    "task_id": _of(str, type(None)),
-    "submitting_at": _number(optional=True),
-    "submissions": _of(int),
-    "adopted": _of(bool),
-    "request_ids": _request_ids,
-    "uploads": _mapping((str,)),
-    "timings": _mapping((float,)),
-    "polls": _of(int),
-    "error": _mapping((), optional=True),
-    "updated_at": _number(optional=False),
-    "unreadable": _of(bool),
-}
+    return TypeAdapter(TaskRecord)
 
 
 class RecordStore(Protocol):
