@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import shutil
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +37,7 @@ from shotscript.runtime.errors import RenderError
 from shotscript.runtime.events import Event
 from shotscript.runtime.ledger import billed_from_usage
 from shotscript.runtime.record import STATES, RecordStore
+from shotscript.runtime.reuse import keep_aside, place
 from shotscript.runtime.sidecar import sidecar_path
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -67,6 +66,8 @@ class BatchStores:
         self.out_dir = out_dir
         self.fingerprints: dict[str, str] = {}  # key -> fingerprint of the stories in progress
         self.on_save: Callable[[str, State], None] | None = None
+        # Told when a paid video is moved aside (the ledger follows it); None without a ledger.
+        self.on_moved: Callable[[str, Path, Path], None] | None = None
 
     def key_of(self, out_path: Path) -> str:
         """The story key of an output path (`<out>/<key>.mp4`, `<out>/<key>.preview.mp4`)."""
@@ -371,9 +372,24 @@ class BatchRunner:
             self.display.finished(row.key, "failed", reason(error))
             return
         video = out / self._name(source.key)
-        await asyncio.to_thread(_link_or_copy, video, target)
+        # A paid video of another task at the target (the story was edited into a copy of
+        # another): kept beside it, never replaced.
+        try:
+            kept = await asyncio.to_thread(keep_aside, target, source.task_id or "")
+        except OSError as exc:
+            message = f"{target.name} could not be kept aside: {exc}"
+            error = {"kind": "output", "message": message, "retryable": True}
+            self.journal.update(row.key, row.fingerprint, state="failed", error=error)
+            self.display.finished(row.key, "failed", reason(error))
+            return
+        if kept is not None:
+            other, path = kept
+            if self.stores.on_moved is not None:
+                self.stores.on_moved(other, target, path)
+            self.display.message(row.key, f"{target.name} was task {other}'s paid video: kept as {path.name}")
+        await asyncio.to_thread(place, video, target)
         if sidecar_path(video).exists():
-            await asyncio.to_thread(_link_or_copy, sidecar_path(video), sidecar_path(target))
+            await asyncio.to_thread(place, sidecar_path(video), sidecar_path(target))
         self.journal.update(
             row.key, row.fingerprint, state="done", video=self._name(row.key), billed_seconds=0.0,
             error=None, task_id=source.task_id, timings={"finished": time.time()},
@@ -382,14 +398,3 @@ class BatchRunner:
         self.display.finished(row.key, "done")
         self.notes[row.key] = f"same request as {source.key}: its video, no second task"
         self.display.message(row.key, self.notes[row.key])
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link when the file system allows, else a copy (replacing what was there)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        os.link(source, partial)
-    except OSError:
-        shutil.copyfile(source, partial)
-    os.replace(partial, target)

@@ -114,6 +114,7 @@ def _backend(
 
     try:  # fail closed: without the ledger, no create is sent
         ledger = stack.enter_context(open_ledger())
+        stores.on_moved = ledger.moved
     except LedgerError as exc:
         raise BatchError(str(exc), "move the damaged file aside only if you know what it held; "
                          "nothing was sent") from None  # fmt: skip

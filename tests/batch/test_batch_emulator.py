@@ -4,7 +4,9 @@ budget, dry runs, status, and the API key nowhere on disk or screen."""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -222,3 +224,28 @@ def test_a_request_rendered_under_another_name_is_copied_not_paid_again(
         ("story001", "part0/story001", "done"),
     }
     assert (out / "story000.mp4").read_bytes() == (out / "part0" / "story000.mp4").read_bytes()
+
+
+def test_a_story_edited_into_a_copy_keeps_its_own_paid_video_aside(emu: Emulator, tmp_path: Path) -> None:
+    stories, out = tmp_path / "stories", tmp_path / "renders"
+    stories.mkdir()
+    (stories / "a.shot").write_text(story_text(1), "utf-8")
+    (stories / "b.shot").write_text(story_text(2), "utf-8")
+    assert run("render", str(stories), "--out", str(out)).returncode == 0
+    paid = (out / "b.mp4").read_bytes()
+    task_b = json.loads((out / "b.json").read_text("utf-8"))["task_id"]
+    (stories / "b.shot").write_text(story_text(1), "utf-8")  # now the same request as a
+    again = run("render", str(stories), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert f"kept as b.{task_b[:8]}.mp4" in again.stderr
+    assert (out / "b.mp4").read_bytes() == (out / "a.mp4").read_bytes()  # the copy of a's video
+    aside = out / f"b.{task_b[:8]}.mp4"
+    assert aside.read_bytes() == paid  # b's own paid video, not overwritten
+    assert json.loads((out / f"b.{task_b[:8]}.json").read_text("utf-8"))["task_id"] == task_b
+    assert emu.stats()["creates"] == 2  # nothing paid again
+    # The ledger follows the video it moved.
+    with sqlite3.connect(Path(os.environ["SHOTSCRIPT_HOME"]) / "ledger.sqlite") as db:
+        paths = {row[0] for row in db.execute(
+            "SELECT v.path FROM videos v JOIN requests r ON r.id = v.request WHERE r.task_id = ?", (task_b,)
+        )}  # fmt: skip
+    assert paths == {str(aside.resolve())}
