@@ -23,6 +23,7 @@ from shotscript.batch.cost import billed_seconds_of, cost_of
 from shotscript.batch.migrations import migrate
 from shotscript.compiler.natural import natural_compare
 from shotscript.runtime.record import LIVE_STATES, State, TaskRecord
+from shotscript.runtime.sqlite_migrations import connect
 
 # The runtime's states are the journal's: one vocabulary, `runtime.record.State`.
 __all__ = ["LIVE_STATES", "Journal", "JournalError", "JournalRow", "JournalStore", "PlannedRow", "State"]
@@ -155,13 +156,9 @@ def open_journal(folder: Path, *, create: bool = True, secret: str | None = None
         raise JournalError(f"no journal in {folder} ({C.JOURNAL_NAME} not found); render into it first")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: each statement commits unless a transaction is opened explicitly.
-        db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-        db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives the process being killed at any instant; the one write
         # that must also survive a power cut ("submitting") is made FULL (see save_record).
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=10000")
+        db = connect(path, synchronous="NORMAL")
         # Stories listed as people number them: v2 before v10.
         db.create_collation("natural_order", natural_compare)
         migrate(db)

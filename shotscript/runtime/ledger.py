@@ -27,6 +27,7 @@ from shotscript.compiler.payload import Payload
 from shotscript.facts.service import lifetimes
 from shotscript.runtime import constants as C
 from shotscript.runtime.ledger_migrations import migrate
+from shotscript.runtime.sqlite_migrations import connect
 
 LEDGER_NAME = "ledger.sqlite"
 
@@ -126,11 +127,8 @@ def open_ledger(home: Path | None = None) -> Ledger:
     path = folder / LEDGER_NAME
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-        db.execute("PRAGMA journal_mode=WAL")
         # Every write that records money is FULL: it must outlive a power cut.
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("PRAGMA busy_timeout=10000")
+        db = connect(path, synchronous="FULL")
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{path}: cannot open the ledger: {exc}") from None

@@ -1,12 +1,25 @@
-"""Numbered migrations of a SQLite store (the ledger, a folder's journal), applied once each."""
+"""A SQLite store of ours (the ledger, a folder's journal): opened one way, and its numbered
+migrations applied once each."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
 
 Migration = Callable[[sqlite3.Connection], None]
+
+
+def connect(path: Path, *, synchronous: Literal["NORMAL", "FULL"]) -> sqlite3.Connection:
+    """Open a store in WAL mode with a 10 s busy timeout; `synchronous` as its writes need."""
+    # isolation_level=None: each statement commits unless a transaction is opened explicitly.
+    db = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={synchronous}")
+    db.execute("PRAGMA busy_timeout=10000")
+    return db
 
 
 def apply(db: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str]:
