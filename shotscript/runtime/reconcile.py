@@ -4,7 +4,11 @@ The task list holds every task of the account — every key, every person and ma
 it — and a task's `orig_prompt` shows only once it has SUCCEEDED. So a candidate is followed
 to its end before anything is decided, and only a task shown to be this request's (a request
 id, or its prompt and result parameters) is adopted; ids known as other requests' (the
-journal's, the ledger's) are never candidates."""
+journal's, the ledger's) are never candidates.
+
+Two steps, so that a batch holds its submit lock only for the first: `look` reads the list
+(seconds; no other create of the batch may be in flight meanwhile), `settle` follows what it
+found to the end and decides (as long as the candidates run: minutes)."""
 
 from __future__ import annotations
 
