@@ -536,7 +536,8 @@ class Lifecycle:
             return
         if same_prompt(str(reported) if reported else None, sent) is False:
             error = OutcomeUnknownError(
-                f"task {snapshot.task_id}, adopted from the task list, was another request",
+                f"task {snapshot.task_id}, adopted (from the task list or `shotscript adopt`), was another "
+                "request: its prompt is not this story's",
                 hint="check the Model Studio console; rerun with --resubmit to pay for a new task",
             )
             # Forget the wrong task, so that a rerun reconciles afresh instead of polling it.
