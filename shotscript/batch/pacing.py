@@ -241,8 +241,10 @@ class Pacer:
         """Learn from an answer: throttling, a new task, a finished task's generation time."""
         gate = self.creates if kind == "create" else self.polls
         data = body if isinstance(body, dict) else {}
+        found = data.get("output")
+        output: dict[str, Any] = found if isinstance(found, dict) else {}
         if kind == "poll" and status < 400:
-            self._answered(task_id or _task_of(data))
+            self._answered(task_id or (str(output["task_id"]) if output.get("task_id") else None))
         if status >= 400:
             self.faults[f"{kind} {status}"] += 1
         if status == 429:
@@ -258,8 +260,6 @@ class Pacer:
             # "request": only the refused request waits (the client honours its Retry-After).
             return
         gate.succeeded()
-        found = data.get("output")
-        output: dict[str, Any] = found if isinstance(found, dict) else {}
         if kind == "create" and 200 <= status < 300 and output.get("task_id"):
             self._watch[str(output["task_id"])] = _Watch(created=self.clock())
             self._creates_since_full += 1
@@ -305,12 +305,6 @@ class Pacer:
     def expected_generation(self) -> float | None:
         """The current estimate of a task's generation time (seconds)."""
         return S.expected_generation(self._generation)
-
-
-def _task_of(data: dict[str, Any]) -> str | None:
-    output = data.get("output")
-    task_id = output.get("task_id") if isinstance(output, dict) else None
-    return str(task_id) if task_id else None
 
 
 def classify(request: httpx.Request) -> tuple[Kind | None, str | None]:
