@@ -16,7 +16,7 @@ from shotscript.runtime.client import DashScopeClient
 from shotscript.runtime.events import EventSink
 from shotscript.runtime.ledger import Ledger, open_ledger, request_lock, state_home
 from shotscript.runtime.lifecycle import Lifecycle, RenderResult, SubmitGate
-from shotscript.runtime.pinned import pinned_transport
+from shotscript.runtime.pinned import pinned_transport, verified_tls
 from shotscript.runtime.record import MemoryRecordStore, RecordStore
 from shotscript.runtime.settings import RuntimeSettings
 from shotscript.runtime.uploads import UploadCache
@@ -35,9 +35,8 @@ class Backend(Protocol):
 
 class SharedPlainTransport(httpx.AsyncBaseTransport):
     """One pinned connection pool (uploads, downloads: `pinned.pinned_transport`) for the
-    clients of every story of a batch: made at its first request — its two TLS contexts cost
-    ~30 ms, each story's client made its own, all before the first create — and kept open when
-    a story's client closes; `close` ends it."""
+    clients of every story of a batch, so that connections to the result host are reused:
+    made at its first request and kept open when a story's client closes; `close` ends it."""
 
     def __init__(self, policy: UrlPolicy) -> None:
         self.policy = policy
@@ -74,7 +73,7 @@ class ApiTransport(httpx.AsyncBaseTransport):
             if scheme == "http":
                 self._pools[scheme] = httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
             else:
-                self._pools[scheme] = httpx.AsyncHTTPTransport()
+                self._pools[scheme] = httpx.AsyncHTTPTransport(verify=verified_tls())
         return self._pools[scheme]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -61,19 +61,18 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
 
 @functools.cache
-def _tls() -> ssl.SSLContext:
-    # One per process: loading the CA bundle costs tens of milliseconds, and every story's
-    # client makes a transport.
+def verified_tls() -> ssl.SSLContext:
+    """httpx's verifying TLS context, made once per process (loading the CA bundle costs ~20 ms)."""
     return httpx.create_ssl_context()
 
 
 def pinned_transport(policy: UrlPolicy) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections go only to addresses `policy` allows."""
-    transport = httpx.AsyncHTTPTransport(verify=_tls())
+    transport = httpx.AsyncHTTPTransport(verify=verified_tls())
     # httpx offers no seam for the network backend, so its connection pool is replaced by an
     # equal one with ours (httpx's defaults: verified TLS, 100 connections, 20 kept alive 5 s).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=_tls(),
+        ssl_context=verified_tls(),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,
