@@ -63,6 +63,8 @@ Sleep = Callable[[float], Awaitable[None]]
 # could be taken for another story's). The candidates the list showed are then followed to
 # their end outside the lock: that takes minutes, and the batch's other creates go on.
 SubmitGate = Callable[[], AbstractAsyncContextManager[object]]
+# What a user who found a story's task in the console runs (`shotscript.batch.adopt`).
+ADOPT = "`shotscript adopt OUT STORY TASK`"
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,8 @@ class Lifecycle:
         message = (previous.error or {}).get("message") or f"{story}: its record cannot be read"
         error = UnreadableRecordError(
             str(message),
-            hint="look for its task among the last 24 hours' (the Model Studio console): `shotscript "
-            "adopt OUT STORY TASK` claims it; if none is this story's, run the same command with --resubmit",
+            hint=f"look for its task among the last 24 hours' (the Model Studio console): {ADOPT} "
+            "claims it; if none is this story's, run the same command with --resubmit",
         )
         raise self._fail(error, "needs-attention")
 
@@ -345,7 +347,7 @@ class Lifecycle:
             OutcomeUnknownError(
                 f"create failed {C.CREATE_MAX_SENDS} times without an answer",
                 hint="check the Model Studio console for tasks of this story before running again "
-                "(`shotscript adopt OUT STORY TASK` claims one)",
+                f"({ADOPT} claims one)",
             ),
             "needs-attention",
         )
@@ -433,8 +435,8 @@ class Lifecycle:
             case "ambiguous" | "unavailable":
                 error = OutcomeUnknownError(
                     f"a create may have made a task, and the task list cannot tell: {verdict.detail}",
-                    hint="find the task in the Model Studio console: `shotscript adopt OUT STORY TASK` "
-                    "claims it; or rerun with --resubmit to pay for a new task",
+                    hint=f"find the task in the Model Studio console: {ADOPT} claims it; or rerun "
+                    "with --resubmit to pay for a new task",
                 )
                 raise self._fail(error, "needs-attention")
             case _:
@@ -639,6 +641,6 @@ def _unfollowable(detail: str) -> UnfollowableCreateError:
     """The error of a create the service accepted whose task cannot be followed."""
     return UnfollowableCreateError(
         f"the service accepted the create but its answer cannot be followed ({detail})",
-        hint="find this story's task in the Model Studio console: `shotscript adopt OUT STORY TASK` "
-        "claims it; rerun with --resubmit only to pay for a new one",
+        hint=f"find this story's task in the Model Studio console: {ADOPT} claims it; rerun with "
+        "--resubmit only to pay for a new one",
     )
