@@ -108,9 +108,7 @@ class UrlPolicy:
         why = self.problem(url)
         if why is not None:
             raise _unsafe(url, why)
-        host = urlsplit(url).hostname or ""
-        if _address(host) is None and host != "localhost":
-            await self.addresses(host, url=url)
+        await self.addresses(urlsplit(url).hostname or "", url=url)
 
     async def addresses(self, host: str, *, url: str | None = None) -> list[str]:
         """The addresses a connection to `host` may use: what it resolves to, each one allowed
